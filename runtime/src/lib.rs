@@ -1,0 +1,21 @@
+//! Quarry's runtime: runs the static statements that the `query!` macro
+//! builds, on the tiberius TDS client and tokio.
+
+pub mod decode;
+pub mod error;
+pub mod param;
+pub mod statement;
+
+pub use decode::Decode;
+pub use error::Error;
+pub use param::{Encode, Param, kind};
+pub use statement::{Query, ResultColumn, STATEMENTS, Statement, StatementKind, statements};
+
+/// Re-exports for the macro expansion; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::decode::{column, nullable_column};
+    pub use crate::param::bind;
+    pub use linkme;
+    pub use tiberius::Row;
+}

@@ -1,0 +1,7 @@
+//! Quarry's schema model and the committed snapshot of it: the model, its file
+//! format, the catalog reflection SQL and the T-SQL DDL importer. This crate
+//! knows nothing of `syn` or of any database client.
+
+pub mod model;
+
+pub use model::*;
