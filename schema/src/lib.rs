@@ -3,5 +3,9 @@
 //! knows nothing of `syn` or of any database client.
 
 pub mod model;
+pub mod snapshot;
+mod text;
+
+pub use snapshot::{FORMAT_VERSION, SnapshotError};
 
 pub use model::*;
