@@ -2,6 +2,7 @@
 //! format, the catalog reflection SQL and the T-SQL DDL importer. This crate
 //! knows nothing of `syn` or of any database client.
 
+pub mod catalog;
 pub mod model;
 pub mod snapshot;
 mod text;
