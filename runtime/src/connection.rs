@@ -176,6 +176,12 @@ impl Connection {
         &mut self.client
     }
 
+    /// The client and the session state, borrowed apart (a result stream
+    /// borrows the client while the state is updated).
+    pub(crate) fn client_and_state(&mut self) -> (&mut Client, &mut SessionState) {
+        (&mut self.client, &mut self.state)
+    }
+
     /// Consumes the connection and returns the tiberius client.
     pub fn into_client(self) -> Client {
         self.client
@@ -339,7 +345,10 @@ fn connect_error(e: tiberius::error::Error, options: &ConnectOptions, server: St
             server,
         ),
         T::Tls(message) => Error::Tls { server, message },
-        T::Io { kind, message } if kind == std::io::ErrorKind::TimedOut => Error::Timeout {
+        T::Io {
+            kind: std::io::ErrorKind::TimedOut,
+            message,
+        } => Error::Timeout {
             statement: None,
             message: format!("the handshake with {server} did not complete: {message}"),
         },

@@ -182,7 +182,7 @@ fn cell<'r>(
         .nth(index)
         .map(|(_, d)| d)
         .ok_or_else(|| Error::Decode {
-            statement: statement.into(),
+            statement,
             column: statement.columns.get(index).map_or("?", |c| c.name).into(),
             expected: statement
                 .columns
@@ -201,7 +201,7 @@ fn mismatch(statement: &'static Statement, index: usize, actual: &str) -> Error 
         None => "?".to_owned(),
     };
     Error::Decode {
-        statement: statement.into(),
+        statement,
         column: col.map_or("?", |c| c.name).into(),
         expected,
         actual: actual.to_owned(),

@@ -421,9 +421,10 @@ impl Error {
                 tok.line(),
                 statement,
             ),
-            T::Io { kind, message } if kind == std::io::ErrorKind::TimedOut => {
-                Error::Timeout { statement, message }
-            }
+            T::Io {
+                kind: std::io::ErrorKind::TimedOut,
+                message,
+            } => Error::Timeout { statement, message },
             T::Io { message, .. } => Error::ConnectionLost { statement, message },
             T::Protocol(m) if m.contains("can no longer be used") || m.contains("Never got") => {
                 Error::ConnectionLost {
@@ -577,10 +578,10 @@ impl Error {
             | Error::SnapshotConflict { statement, .. }
             | Error::LockTimeout { statement, .. }
             | Error::Server { statement, .. }
-            | Error::Driver { statement, .. } => {
-                if statement.is_none() {
-                    *statement = Some(st);
-                }
+            | Error::Driver { statement, .. }
+                if statement.is_none() =>
+            {
+                *statement = Some(st);
             }
             _ => {}
         }

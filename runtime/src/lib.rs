@@ -1,20 +1,30 @@
 //! Quarry's runtime: runs the static statements that the `query!` macro
 //! builds, on the tiberius TDS client and tokio.
 
+pub mod bulk;
 pub mod config;
 pub mod connection;
 pub mod decode;
 pub mod error;
+pub mod execute;
+pub mod observe;
 pub mod param;
+pub mod pool;
 pub mod statement;
+pub mod testing;
+pub mod transaction;
 pub mod types;
 
 pub use config::{Auth, ConfigError, ConnectOptions, Encrypt, Password};
 pub use connection::{Client, Connection, connect};
 pub use decode::Decode;
-pub use error::Error;
+pub use error::{Error, ErrorClass, classify};
+pub use execute::{Acquired, Executor};
+pub use observe::{AuditEvent, clear_audit_hook, set_audit_hook};
 pub use param::{Encode, Param, kind};
+pub use pool::{Pool, PoolOptions, PooledConnection};
 pub use statement::{Query, ResultColumn, STATEMENTS, Statement, StatementKind, statements};
+pub use transaction::{IsolationLevel, RetryPolicy, Transaction, retry};
 
 /// Re-exports for the macro expansion; not a public API.
 #[doc(hidden)]
@@ -22,5 +32,5 @@ pub mod __private {
     pub use crate::decode::{column, nullable_column};
     pub use crate::param::bind;
     pub use linkme;
-    pub use tiberius::Row;
+    pub use tiberius::{Row, ToSql, TokenRow};
 }

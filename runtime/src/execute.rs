@@ -1,0 +1,581 @@
+//! Running checked statements: the [`Executor`] abstraction (a connection, a
+//! pool, a transaction) and the `fetch_*`/`execute` methods of
+//! [`Query`](crate::Query).
+//!
+//! Every statement is sent as an RPC call of `sp_executesql` (through
+//! tiberius's [`Command`](tiberius::Command)) with `@stmt` = the static SQL
+//! text, `@params` = the compiler's declarations (`@P1 varchar(20), @P2
+//! int`) and `@P1..@Pn` bound from the query's arguments. The server thus
+//! sees the exact declared types, not tiberius's per-value guesses
+//! (`nvarchar(4000)` for every string), and the text is byte-identical on
+//! every call, so the plan cache hits.
+//!
+//! String and binary arguments are checked against their declared length
+//! before sending, because a procedure call silently truncates an
+//! over-long value (an equality filter would then match the truncated
+//! prefix, an insert would store it): see [`Error::ParamTooLong`].
+
+use std::future::Future;
+use std::ops::{Deref, DerefMut};
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
+use tiberius::{ColumnData, Command, CommandItem};
+use tracing::Instrument;
+
+use crate::connection::Connection;
+use crate::observe;
+use crate::pool::{Pool, PooledConnection};
+use crate::statement::Decoder;
+use crate::{Error, Param, Query, Statement};
+
+/// A connection borrowed from the caller or checked out of a pool for one
+/// operation.
+// Boxing the pooled variant would cost an allocation per checkout; the value
+// lives on the stack of one operation only.
+#[allow(clippy::large_enum_variant)]
+pub enum Acquired<'c> {
+    /// A connection the caller lent.
+    Borrowed(&'c mut Connection),
+    /// A pooled connection, returned to the pool when dropped.
+    Pooled(PooledConnection),
+}
+
+impl Deref for Acquired<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Acquired::Borrowed(c) => c,
+            Acquired::Pooled(c) => c,
+        }
+    }
+}
+
+impl DerefMut for Acquired<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        match self {
+            Acquired::Borrowed(c) => c,
+            Acquired::Pooled(c) => c,
+        }
+    }
+}
+
+/// Something a statement can run on: `&mut Connection`, `&Pool` (checks a
+/// connection out for the one statement), `&mut PooledConnection`,
+/// `&mut Transaction` and `&mut TestTransaction`.
+pub trait Executor<'c>: Send {
+    /// Gets the connection to run on.
+    fn acquire(self) -> impl Future<Output = Result<Acquired<'c>, Error>> + Send;
+}
+
+impl<'c> Executor<'c> for &'c mut Connection {
+    async fn acquire(self) -> Result<Acquired<'c>, Error> {
+        Ok(Acquired::Borrowed(self))
+    }
+}
+
+impl<'c> Executor<'c> for &'c mut PooledConnection {
+    async fn acquire(self) -> Result<Acquired<'c>, Error> {
+        Ok(Acquired::Borrowed(self))
+    }
+}
+
+impl<'c> Executor<'c> for &'c Pool {
+    async fn acquire(self) -> Result<Acquired<'c>, Error> {
+        self.get().await.map(Acquired::Pooled)
+    }
+}
+
+/// `@P1` .. `@P2100` (SQL Server's parameter limit), built once so that
+/// binding never formats a name per call.
+static PARAM_NAMES: LazyLock<Vec<String>> =
+    LazyLock::new(|| (1..=2100).map(|i| format!("@P{i}")).collect());
+
+fn param_name(index: usize) -> Option<&'static str> {
+    let names: &'static Vec<String> = &PARAM_NAMES;
+    names.get(index).map(String::as_str)
+}
+
+/// The declared type of each parameter in an `sp_executesql` declaration
+/// list, in order (`"@P1 varchar(20), @P2 decimal(18,2)"` yields
+/// `varchar(20)` and `decimal(18,2)`). Commas inside parentheses do not
+/// split.
+pub(crate) fn declared_types(decls: &str) -> impl Iterator<Item = &str> {
+    let mut rest = decls;
+    std::iter::from_fn(move || {
+        if rest.trim().is_empty() {
+            return None;
+        }
+        let mut depth = 0usize;
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                ',' if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let item = rest[..end].trim();
+        rest = rest.get(end + 1..).unwrap_or("");
+        Some(
+            item.split_once(char::is_whitespace)
+                .map_or("", |(_, ty)| ty.trim()),
+        )
+    })
+}
+
+/// How a declared type limits a value's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// `nchar(n)`/`nvarchar(n)`: UTF-16 code units.
+    Utf16(usize),
+    /// `char(n)`/`varchar(n)`: characters (bytes in a single-byte code page).
+    Chars(usize),
+    /// `binary(n)`/`varbinary(n)`: bytes.
+    Bytes(usize),
+}
+
+pub(crate) fn length_limit(ty: &str) -> Option<Limit> {
+    let (name, rest) = ty.split_once('(')?;
+    let n: usize = rest.strip_suffix(')')?.trim().parse().ok()?;
+    match name.trim().to_ascii_lowercase().as_str() {
+        "nvarchar" | "nchar" => Some(Limit::Utf16(n)),
+        "varchar" | "char" => Some(Limit::Chars(n)),
+        "varbinary" | "binary" => Some(Limit::Bytes(n)),
+        _ => None,
+    }
+}
+
+/// Refuses string/binary arguments longer than their declaration.
+fn check_lengths(statement: &'static Statement, args: &[Param<'_>]) -> Result<(), Error> {
+    let sized =
+        |d: &ColumnData<'_>| matches!(d, ColumnData::String(Some(_)) | ColumnData::Binary(Some(_)));
+    if !args.iter().any(|p| sized(&p.0)) {
+        return Ok(());
+    }
+    for (n, (ty, &idx)) in declared_types(statement.param_decls)
+        .zip(statement.args)
+        .enumerate()
+    {
+        let Some(param) = args.get(idx as usize) else {
+            continue;
+        };
+        let Some(limit) = length_limit(ty) else {
+            continue;
+        };
+        let length = match (&param.0, limit) {
+            // Byte length bounds both counts from above: the common short
+            // value needs no counting.
+            (ColumnData::String(Some(s)), Limit::Utf16(max) | Limit::Chars(max))
+                if s.len() <= max =>
+            {
+                continue;
+            }
+            (ColumnData::String(Some(s)), Limit::Utf16(_)) => s.encode_utf16().count(),
+            (ColumnData::String(Some(s)), Limit::Chars(_)) => s.chars().count(),
+            (ColumnData::Binary(Some(b)), Limit::Bytes(_)) => b.len(),
+            _ => continue,
+        };
+        let max = match limit {
+            Limit::Utf16(m) | Limit::Chars(m) | Limit::Bytes(m) => m,
+        };
+        if length > max {
+            return Err(Error::ParamTooLong {
+                statement,
+                param: n + 1,
+                declared: ty.to_owned(),
+                length,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Builds the `sp_executesql` RPC call for a statement. Only borrows: the
+/// SQL text and declarations are `'static`, string arguments stay borrowed.
+pub(crate) fn build_command<'a>(
+    statement: &'static Statement,
+    args: &[Param<'a>],
+) -> Result<Command<'a>, Error> {
+    if statement.args.len() > PARAM_NAMES.len() {
+        return Err(Error::Usage {
+            message: format!("statement `{}` has more than 2100 parameters", statement.id),
+        });
+    }
+    check_lengths(statement, args)?;
+    let mut cmd = Command::new("sp_executesql");
+    cmd.bind_param("@stmt", statement.sql);
+    if !statement.param_decls.is_empty() {
+        cmd.bind_param("@params", statement.param_decls);
+    }
+    for (n, &idx) in statement.args.iter().enumerate() {
+        let (Some(name), Some(param)) = (param_name(n), args.get(idx as usize)) else {
+            return Err(Error::Usage {
+                message: format!(
+                    "statement `{}`: @P{} refers to argument {idx}, but only {} were given",
+                    statement.id,
+                    n + 1,
+                    args.len()
+                ),
+            });
+        };
+        // A clone of a borrowed value copies a pointer, not the string.
+        cmd.bind_param(name, param.0.clone());
+    }
+    Ok(cmd)
+}
+
+/// What to do with each row.
+type RowSink<'s> = dyn FnMut(tiberius::Row) -> Result<(), Error> + Send + 's;
+
+impl Connection {
+    /// Runs a statement and feeds its first result set's rows to `sink`;
+    /// returns the rows-affected count. Not generic, so it is compiled once
+    /// for every statement of the program.
+    pub(crate) async fn run_statement(
+        &mut self,
+        statement: &'static Statement,
+        args: &[Param<'_>],
+        sink: &mut RowSink<'_>,
+    ) -> Result<u64, Error> {
+        let span = tracing::debug_span!(
+            "quarry.statement",
+            id = statement.id,
+            variant = statement.variant,
+            kind = ?statement.kind,
+            rows = tracing::field::Empty,
+            duration_us = tracing::field::Empty,
+        );
+        async {
+            let started = Instant::now();
+            let result = self.run_statement_inner(statement, args, sink).await;
+            let span = tracing::Span::current();
+            span.record("duration_us", started.elapsed().as_micros() as u64);
+            match &result {
+                Ok(rows) => {
+                    span.record("rows", rows);
+                    tracing::debug!("statement finished");
+                }
+                Err(e) => tracing::debug!(error = %e, "statement failed"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run_statement_inner(
+        &mut self,
+        statement: &'static Statement,
+        args: &[Param<'_>],
+        sink: &mut RowSink<'_>,
+    ) -> Result<u64, Error> {
+        self.settle()
+            .await
+            .map_err(|e| e.with_statement(statement))?;
+        let cmd = build_command(statement, args)?;
+        observe::audit(statement, args, self);
+        let mut affected = 0u64;
+        let mut returned = 0u64;
+        let mut failure = None;
+        match cmd.exec(self.client()).await {
+            Err(e) => failure = Some(Error::from_driver(e, Some(statement))),
+            Ok(mut stream) => loop {
+                match stream.try_next().await {
+                    Ok(Some(CommandItem::Row(row))) => {
+                        // Only the first result set belongs to the statement.
+                        if row.result_index() == 0 && failure.is_none() {
+                            returned += 1;
+                            if let Err(e) = sink(row) {
+                                // Keep reading: the connection must reach the
+                                // end of the response to stay usable.
+                                failure = Some(e);
+                            }
+                        }
+                    }
+                    Ok(Some(CommandItem::RowsAffected(n))) => affected += n,
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => {
+                        failure = Some(Error::from_driver(e, Some(statement)));
+                        break;
+                    }
+                }
+            },
+        }
+        match failure {
+            Some(e) => Err(self.note_error(e)),
+            None if statement.columns.is_empty() => Ok(affected),
+            None => Ok(returned),
+        }
+    }
+}
+
+impl<'a, R: Send> Query<'a, R> {
+    /// Runs the statement and decodes every row.
+    pub async fn fetch_all<'c, E: Executor<'c>>(self, executor: E) -> Result<Vec<R>, Error> {
+        let mut conn = executor.acquire().await?;
+        let mut out = Vec::new();
+        let (statement, decode) = (self.statement, self.decode);
+        conn.run_statement(statement, &self.args, &mut |row| {
+            out.push(decode(&row, statement)?);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Runs the statement and decodes the first row, if any; further rows
+    /// are read and discarded.
+    pub async fn fetch_optional<'c, E: Executor<'c>>(
+        self,
+        executor: E,
+    ) -> Result<Option<R>, Error> {
+        let mut conn = executor.acquire().await?;
+        let mut first = None;
+        let (statement, decode) = (self.statement, self.decode);
+        conn.run_statement(statement, &self.args, &mut |row| {
+            if first.is_none() {
+                first = Some(decode(&row, statement)?);
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(first)
+    }
+
+    /// Runs the statement and decodes the first row; no row is
+    /// [`Error::RowNotFound`].
+    pub async fn fetch_one<'c, E: Executor<'c>>(self, executor: E) -> Result<R, Error> {
+        let statement = self.statement;
+        self.fetch_optional(executor)
+            .await?
+            .ok_or(Error::RowNotFound { statement })
+    }
+
+    /// Runs the statement and returns the number of rows it affected
+    /// (INSERT/UPDATE/DELETE/MERGE; for a statement with a result set, the
+    /// number of rows returned, which are not decoded).
+    pub async fn execute<'c, E: Executor<'c>>(self, executor: E) -> Result<u64, Error> {
+        let mut conn = executor.acquire().await?;
+        conn.run_statement(self.statement, &self.args, &mut |_| Ok(()))
+            .await
+    }
+
+    /// Runs the statement and requires exactly `expected` affected rows;
+    /// another count is [`Error::StaleRow`]. For optimistic concurrency: an
+    /// `UPDATE ... WHERE id = $id AND version = $version` that affects 0
+    /// rows lost the race.
+    pub async fn execute_expect<'c, E: Executor<'c>>(
+        self,
+        executor: E,
+        expected: u64,
+    ) -> Result<u64, Error> {
+        let statement = self.statement;
+        let affected = self.execute(executor).await?;
+        if affected == expected {
+            Ok(affected)
+        } else {
+            Err(Error::StaleRow {
+                statement,
+                expected,
+                affected,
+            })
+        }
+    }
+
+    /// [`execute_expect`](Self::execute_expect) with one row.
+    pub async fn execute_expect_one<'c, E: Executor<'c>>(self, executor: E) -> Result<(), Error> {
+        self.execute_expect(executor, 1).await.map(|_| ())
+    }
+
+    /// Runs the statement and streams its rows, decoding one at a time:
+    /// memory does not grow with the result. The stream holds the
+    /// connection (or the pooled checkout) until it is dropped; dropping it
+    /// early cancels the rest of the result before the connection's next
+    /// use.
+    pub fn fetch<'c, E>(self, executor: E) -> BoxStream<'c, Result<R, Error>>
+    where
+        E: Executor<'c> + 'c,
+        'a: 'c,
+        R: 'c,
+    {
+        let Query {
+            statement,
+            args,
+            decode,
+        } = self;
+        stream_rows(executor, statement, args, decode).boxed()
+    }
+}
+
+fn stream_rows<'c, 'a: 'c, R: Send + 'c, E: Executor<'c> + 'c>(
+    executor: E,
+    statement: &'static Statement,
+    args: Vec<Param<'a>>,
+    decode: Decoder<R>,
+) -> impl futures_util::Stream<Item = Result<R, Error>> + Send + 'c {
+    async_stream::try_stream! {
+        let mut conn = executor.acquire().await?;
+        let conn: &mut Connection = &mut conn;
+        conn.settle().await.map_err(|e| e.with_statement(statement))?;
+        let cmd = build_command(statement, &args)?;
+        observe::audit(statement, &args, conn);
+        let started = Instant::now();
+        conn.state.stream_abandoned = true;
+        let mut rows = 0u64;
+        let mut failure = None;
+        {
+            let (client, state) = conn.client_and_state();
+            match cmd.exec(client).await {
+                Err(e) => failure = Some(Error::from_driver(e, Some(statement))),
+                Ok(mut stream) => loop {
+                    match stream.try_next().await {
+                        Ok(Some(CommandItem::Row(row))) if row.result_index() == 0 => {
+                            rows += 1;
+                            match decode(&row, statement) {
+                                Ok(value) => yield value,
+                                Err(e) => {
+                                    // Leave the rest to be cancelled before the
+                                    // connection's next use.
+                                    failure = Some(e);
+                                    break;
+                                }
+                            }
+                        }
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            state.stream_abandoned = false;
+                            break;
+                        }
+                        Err(e) => {
+                            state.stream_abandoned = false;
+                            failure = Some(Error::from_driver(e, Some(statement)));
+                            break;
+                        }
+                    }
+                },
+            }
+        }
+        tracing::debug!(
+            id = statement.id,
+            variant = statement.variant,
+            rows,
+            duration_us = started.elapsed().as_micros() as u64,
+            ok = failure.is_none(),
+            "statement stream finished"
+        );
+        if let Some(e) = failure {
+            Err(conn.note_error(e))?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statement::StatementKind;
+
+    static ST: Statement = Statement {
+        id: "tests::by_name",
+        variant: 0,
+        sql: "SELECT [id] FROM [dbo].[users] WHERE [username] = @P1 AND [fullname] = @P2 AND [total] > @P3",
+        param_decls: "@P1 varchar(5), @P2 nvarchar(3), @P3 decimal(18,2)",
+        args: &[1, 0, 2],
+        columns: &[],
+        kind: StatementKind::Select,
+        file: "execute.rs",
+        line: 1,
+    };
+
+    #[test]
+    fn declared_types_split_at_top_level_commas() {
+        let v: Vec<_> = declared_types(ST.param_decls).collect();
+        assert_eq!(v, ["varchar(5)", "nvarchar(3)", "decimal(18,2)"]);
+        assert_eq!(declared_types("").count(), 0);
+        let v: Vec<_> = declared_types("@P1 int").collect();
+        assert_eq!(v, ["int"]);
+    }
+
+    #[test]
+    fn length_limits() {
+        assert_eq!(length_limit("varchar(20)"), Some(Limit::Chars(20)));
+        assert_eq!(length_limit("NVARCHAR(50)"), Some(Limit::Utf16(50)));
+        assert_eq!(length_limit("varbinary(16)"), Some(Limit::Bytes(16)));
+        assert_eq!(length_limit("varchar(max)"), None);
+        assert_eq!(length_limit("decimal(18,2)"), None);
+        assert_eq!(length_limit("int"), None);
+    }
+
+    fn s(v: &str) -> Param<'_> {
+        Param(ColumnData::String(Some(v.into())))
+    }
+
+    #[test]
+    fn over_long_arguments_are_refused() {
+        let dec = Param(ColumnData::I32(Some(1)));
+        // args[1] is @P1 varchar(5), args[0] is @P2 nvarchar(3).
+        assert!(check_lengths(&ST, &[s("abc"), s("abcde"), dec.clone()]).is_ok());
+        // Non-ASCII within the character limit is fine for varchar.
+        assert!(check_lengths(&ST, &[s("abc"), s("ééééé"), dec.clone()]).is_ok());
+        match check_lengths(&ST, &[s("abc"), s("abcdef"), dec.clone()]) {
+            Err(Error::ParamTooLong {
+                param: 1,
+                length: 6,
+                declared,
+                ..
+            }) => assert_eq!(declared, "varchar(5)"),
+            other => panic!("{other:?}"),
+        }
+        // An astral character is two UTF-16 units.
+        match check_lengths(&ST, &[s("ab😀"), s("a"), dec]) {
+            Err(Error::ParamTooLong {
+                param: 2,
+                length: 4,
+                ..
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn command_binds_in_statement_order() {
+        let args = [s("Bob"), s("bob"), Param(ColumnData::I32(Some(7)))];
+        let cmd = build_command(&ST, &args).unwrap();
+        let dbg = format!("{cmd:?}");
+        // Names and order: @stmt, @params, then @P1 (= args[1]), @P2, @P3.
+        let order: Vec<usize> = ["\"@stmt\"", "\"@params\"", "\"@P1\"", "\"@P2\"", "\"@P3\""]
+            .iter()
+            .map(|n| {
+                dbg.find(n)
+                    .unwrap_or_else(|| panic!("{n} missing in {dbg}"))
+            })
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{dbg}");
+        let p1 = &dbg[order[2]..order[3]];
+        assert!(p1.contains("\"bob\""), "{p1}");
+        assert!(dbg.contains(ST.param_decls));
+        assert!(dbg.contains("sp_executesql"));
+    }
+
+    #[test]
+    fn missing_argument_is_an_error_not_a_panic() {
+        let args = [s("x")];
+        assert!(matches!(
+            build_command(&ST, &args),
+            Err(Error::Usage { .. })
+        ));
+    }
+
+    #[test]
+    fn param_names_are_static() {
+        assert_eq!(param_name(0), Some("@P1"));
+        assert_eq!(param_name(2099), Some("@P2100"));
+        assert_eq!(param_name(2100), None);
+    }
+}
