@@ -848,7 +848,7 @@ pub fn build_schema(catalog: Catalog) -> Result<Schema, CatalogError> {
             continue;
         };
         let table = &mut tables[i];
-        let column = build_column(&table.name, c, db_collation)?;
+        let column = build_column(&table.name, table.kind, c, db_collation)?;
         table.columns.push(column);
     }
     if let Some(empty) = tables.iter().find(|t| t.columns.is_empty()) {
@@ -954,6 +954,7 @@ pub fn build_schema(catalog: Catalog) -> Result<Schema, CatalogError> {
 /// Maps one [`COLUMNS`] row.
 fn build_column(
     table: &QualifiedName,
+    kind: TableKind,
     c: &CatalogColumn,
     db_collation: Option<&str>,
 ) -> Result<Column, CatalogError> {
@@ -967,6 +968,9 @@ fn build_column(
     let identity = if c.is_identity {
         match (c.seed, c.increment) {
             (Some(seed), Some(increment)) => Some(Identity { seed, increment }),
+            // A view column over an identity column is flagged as one; what
+            // matters for a view is only that it cannot be written.
+            _ if kind == TableKind::View => None,
             _ => {
                 return Err(CatalogError::Identity {
                     table: table.clone(),
@@ -1392,6 +1396,11 @@ mod tests {
                 column: "id".into()
             }
         );
+
+        let mut view_id = col("v", "id", 1, "int", (4, 10, 0));
+        view_id.is_identity = true;
+        let schema = build_schema(catalog(vec![object("dbo", "v", "V")], vec![view_id])).unwrap();
+        assert_eq!(schema.tables()[0].columns[0].identity, None);
 
         let mut tx = col("t", "tx", 1, "bigint", (8, 19, 0));
         tx.generated_always_type = 7;

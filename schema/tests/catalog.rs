@@ -30,7 +30,10 @@ fn reflection_queries_parse_as_single_selects() {
         let single_row = name == "database";
         assert!(ordered || single_row, "query `{name}` has an ORDER BY");
         assert!(
-            matches!(*query.body, SetExpr::Select(_) | SetExpr::SetOperation { .. }),
+            matches!(
+                *query.body,
+                SetExpr::Select(_) | SetExpr::SetOperation { .. }
+            ),
             "query `{name}` is a plain SELECT"
         );
     }
