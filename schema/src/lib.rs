@@ -3,6 +3,8 @@
 //! knows nothing of `syn` or of any database client.
 
 pub mod catalog;
+pub mod ddl;
+pub mod diff;
 pub mod model;
 pub mod snapshot;
 mod text;

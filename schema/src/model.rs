@@ -653,7 +653,9 @@ impl SqlType {
             if args.is_empty() {
                 Ok(ty)
             } else {
-                Err(TypeNameError::Invalid(format!("`{lower}` takes no arguments")))
+                Err(TypeNameError::Invalid(format!(
+                    "`{lower}` takes no arguments"
+                )))
             }
         };
         let length = |max_fixed: u64, allows_max: bool| -> Result<Length, TypeNameError> {
@@ -706,7 +708,9 @@ impl SqlType {
                     _ => return invalid("takes (precision[, scale])"),
                 };
                 if !(1..=38).contains(&precision) || scale > precision {
-                    return invalid("needs a precision from 1 to 38 and a scale from 0 to the precision");
+                    return invalid(
+                        "needs a precision from 1 to 38 and a scale from 0 to the precision",
+                    );
                 }
                 Ok(SqlType::Decimal {
                     precision: precision as u8,

@@ -480,7 +480,8 @@ impl<'p> Parser<'p> {
 
     fn header(&self, header: &str) -> Result<(), SnapshotError> {
         let mut line = Line::new(header, 1, self.path);
-        let expected = "`quarry-schema <version>` as the first line (is this a Quarry schema snapshot?)";
+        let expected =
+            "`quarry-schema <version>` as the first line (is this a Quarry schema snapshot?)";
         if !line.eat_kw(MAGIC) {
             return Err(line.expected(expected));
         }
@@ -524,13 +525,20 @@ impl<'p> Parser<'p> {
         let named = keys
             .flat_map(|k| k.columns.iter())
             .chain(t.foreign_keys.iter().flat_map(|k| k.columns.iter()))
-            .chain(t.indexes.iter().flat_map(|i| i.columns.iter().map(|(c, _)| c)))
+            .chain(
+                t.indexes
+                    .iter()
+                    .flat_map(|i| i.columns.iter().map(|(c, _)| c)),
+            )
             .chain(t.indexes.iter().flat_map(|i| i.include.iter()));
         for c in named {
             if t.column(c).is_none() {
                 return Err(self.invalid(
                     line,
-                    format!("a key or index of `{}` names column `{c}`, which the table does not have", t.name),
+                    format!(
+                        "a key or index of `{}` names column `{c}`, which the table does not have",
+                        t.name
+                    ),
                 ));
             }
         }
@@ -543,7 +551,10 @@ impl<'p> Parser<'p> {
             let Some(&target) = self.seen.get(&fk.references.key()) else {
                 return Err(self.invalid(
                     p.line,
-                    format!("foreign key `{}` references `{}`, which is not in the snapshot", fk.name, fk.references),
+                    format!(
+                        "foreign key `{}` references `{}`, which is not in the snapshot",
+                        fk.name, fk.references
+                    ),
                 ));
             };
             let target = &self.tables[target];
@@ -551,7 +562,10 @@ impl<'p> Parser<'p> {
                 if target.column(c).is_none() {
                     return Err(self.invalid(
                         p.line,
-                        format!("foreign key `{}` references column `{c}`, which `{}` does not have", fk.name, fk.references),
+                        format!(
+                            "foreign key `{}` references column `{c}`, which `{}` does not have",
+                            fk.name, fk.references
+                        ),
                     ));
                 }
             }
@@ -902,7 +916,8 @@ impl<'a> Line<'a> {
     /// `[name] clustered|nonclustered (columns)`
     fn key(&mut self) -> Result<Key, SnapshotError> {
         let w = self.peek_word();
-        let name = if w.eq_ignore_ascii_case("clustered") || w.eq_ignore_ascii_case("nonclustered") {
+        let name = if w.eq_ignore_ascii_case("clustered") || w.eq_ignore_ascii_case("nonclustered")
+        {
             None
         } else {
             Some(self.ident()?)

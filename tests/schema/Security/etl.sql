@@ -1,0 +1,2 @@
+CREATE SCHEMA [etl]
+    AUTHORIZATION [dbo];

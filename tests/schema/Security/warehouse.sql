@@ -1,0 +1,2 @@
+CREATE SCHEMA [warehouse]
+    AUTHORIZATION [dbo];

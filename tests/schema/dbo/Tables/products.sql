@@ -1,0 +1,31 @@
+-- The product catalogue. It carries one column of each common SQL Server
+-- type, so the compiler's tests can check every type mapping against it.
+CREATE TABLE [dbo].[products] (
+    [id]              INT              IDENTITY (1, 1) NOT NULL,
+    [sku]             CHAR (12)        NOT NULL,
+    [name]            NVARCHAR (200)   NOT NULL,
+    [short_code]      NCHAR (4)        NULL,
+    [description]     NVARCHAR (MAX)   NULL,
+    [barcode]         VARCHAR (20)     NULL,
+    [unit_cost]       MONEY            NOT NULL,
+    [list_price]      DECIMAL (18, 2)  NOT NULL,
+    [weight_kg]       REAL             NULL,
+    [rating]          FLOAT (53)       NULL,
+    [stock]           SMALLINT         CONSTRAINT [DF_products_stock] DEFAULT ((0)) NOT NULL,
+    [reorder_level]   TINYINT          CONSTRAINT [DF_products_reorder_level] DEFAULT ((10)) NOT NULL,
+    [is_discontinued] BIT              CONSTRAINT [DF_products_is_discontinued] DEFAULT ((0)) NOT NULL,
+    [thumbnail]       VARBINARY (MAX)  NULL,
+    [launched_on]     DATE             NULL,
+    [available_from]  TIME (0)         NULL,
+    [legacy_updated]  DATETIME         NULL,
+    [created_at]      DATETIME2 (7)    CONSTRAINT [DF_products_created_at] DEFAULT (sysutcdatetime()) NOT NULL,
+    [valid_until]     DATETIMEOFFSET (7) NULL,
+    [specs]           XML              NULL,
+    [row_guid]        UNIQUEIDENTIFIER ROWGUIDCOL CONSTRAINT [DF_products_row_guid] DEFAULT (newsequentialid()) NOT NULL,
+    [row_version]     ROWVERSION       NOT NULL,
+    [stock_value]     AS ([stock] * [list_price]) PERSISTED,
+    [sku_prefix]      AS (left([sku], (3))),
+    CONSTRAINT [PK_products] PRIMARY KEY CLUSTERED ([id] ASC),
+    CONSTRAINT [UQ_products_sku] UNIQUE NONCLUSTERED ([sku] ASC),
+    CONSTRAINT [UQ_products_row_guid] UNIQUE NONCLUSTERED ([row_guid] ASC)
+) TEXTIMAGE_ON [PRIMARY];

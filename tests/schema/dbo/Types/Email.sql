@@ -1,0 +1,2 @@
+CREATE TYPE [dbo].[Email]
+    FROM VARCHAR (254) NULL;
