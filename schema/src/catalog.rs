@@ -15,8 +15,12 @@
 //!   is `max`;
 //! - names the server generated for a primary key, unique or default
 //!   constraint (`PK__users__3213E83F…`) are dropped (`None`), since they
-//!   differ between two databases built from the same script; foreign keys
-//!   keep their name, which the model requires;
+//!   differ between two databases built from the same script; a
+//!   server-named foreign key gets the stable name the DDL importer gives an
+//!   unnamed one ([`stable_fk_name`]);
+//! - `dbo` is listed as a schema only when a table or view lives in it;
+//! - a view column keeps only its type, nullability, alias type and
+//!   collation;
 //! - a column collation is kept only when it differs from the database's;
 //! - a table has triggers when it has any DML trigger, enabled or disabled (a
 //!   disabled one can be enabled without any other schema change).
@@ -27,9 +31,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::model::{
-    AliasType, ClrType, Column, Computed, Default, DuplicateTable, ForeignKey, GeneratedAlways,
-    Identity, Index, Key, Length, QualifiedName, RefAction, Schema, SqlType, Table, TableKind,
-    fold,
+    AliasType, ClrType, Column, Computed, DEFAULT_SCHEMA, Default, DuplicateTable, ForeignKey,
+    GeneratedAlways, Identity, Index, Key, Length, QualifiedName, RefAction, Schema, SqlType,
+    Table, TableKind, fold,
 };
 
 /// The current database's name and default collation.
@@ -906,13 +910,17 @@ pub fn build_schema(catalog: Catalog) -> Result<Schema, CatalogError> {
         });
     }
 
-    for rows in group(
+    // Named foreign keys first, so a stable name given to a system-named one
+    // steps around them.
+    let mut fk_groups: Vec<_> = group(
         &catalog.foreign_keys,
         |r| (&r.schema, &r.table),
         |r| &r.name,
     )
     .into_values()
-    {
+    .collect();
+    fk_groups.sort_by_key(|rows| rows[0].is_system_named);
+    for rows in fk_groups {
         let first = rows[0];
         let Some(&i) = index_of.get(&key(&first.schema, &first.table)) else {
             continue;
@@ -929,9 +937,15 @@ pub fn build_schema(catalog: Catalog) -> Result<Schema, CatalogError> {
         let on_update = action(first.update_action)?;
         let mut rows = rows;
         rows.sort_by_key(|r| r.ordinal);
+        let columns: Vec<String> = rows.iter().map(|r| r.column.clone()).collect();
+        let name = if first.is_system_named {
+            stable_fk_name(table, &first.referenced_table, &columns)
+        } else {
+            first.name.clone()
+        };
         table.foreign_keys.push(ForeignKey {
-            name: first.name.clone(),
-            columns: rows.iter().map(|r| r.column.clone()).collect(),
+            name,
+            columns,
             references: QualifiedName::new(&first.referenced_schema, &first.referenced_table),
             referenced_columns: rows.iter().map(|r| r.referenced_column.clone()).collect(),
             on_delete,
@@ -948,7 +962,35 @@ pub fn build_schema(catalog: Catalog) -> Result<Schema, CatalogError> {
         table.has_triggers = triggered.contains(&table.name.key());
     }
 
-    Ok(Schema::new(catalog.schemas, types, tables)?)
+    // `dbo` exists in every database and no DDL script creates it: list it
+    // only when something lives in it (Schema::new adds the schema of every
+    // table), as the DDL importer does.
+    let mut schemas = catalog.schemas;
+    schemas.retain(|s| !s.eq_ignore_ascii_case(DEFAULT_SCHEMA));
+    Ok(Schema::new(schemas, types, tables)?)
+}
+
+/// The name a system-named foreign key gets: the server's own
+/// (`FK__orders__user___5EBF139D`) has a random suffix that differs between
+/// two databases built from one script, so it is replaced by the name the
+/// DDL importer gives an unnamed foreign key,
+/// `FK_<table>_<referenced table>_<columns joined by _>`, with `_2`, `_3`, ...
+/// appended when the table already has a foreign key of that name.
+pub fn stable_fk_name(table: &Table, referenced_table: &str, columns: &[String]) -> String {
+    let base = format!(
+        "FK_{}_{}_{}",
+        table.name.name,
+        referenced_table,
+        columns.join("_")
+    );
+    let taken = |n: &str| table.foreign_keys.iter().any(|f| f.name == n);
+    let mut name = base.clone();
+    let mut k = 2;
+    while taken(&name) {
+        name = format!("{base}_{k}");
+        k += 1;
+    }
+    name
 }
 
 /// Maps one [`COLUMNS`] row.
@@ -965,12 +1007,14 @@ fn build_column(
             source,
         }
     })?;
-    let identity = if c.is_identity {
+    // A view column has a type, a nullability, an alias type and a collation
+    // (what the DDL importer infers for one); the identity or ROWGUIDCOL flag
+    // it inherits from its base column means nothing for a view, which
+    // Quarry never writes.
+    let is_view = kind == TableKind::View;
+    let identity = if c.is_identity && !is_view {
         match (c.seed, c.increment) {
             (Some(seed), Some(increment)) => Some(Identity { seed, increment }),
-            // A view column over an identity column is flagged as one; what
-            // matters for a view is only that it cannot be written.
-            _ if kind == TableKind::View => None,
             _ => {
                 return Err(CatalogError::Identity {
                     table: table.clone(),
@@ -982,6 +1026,7 @@ fn build_column(
         None
     };
     let generated_always = match c.generated_always_type {
+        _ if is_view => None,
         0 => None,
         1 => Some(GeneratedAlways::RowStart),
         2 => Some(GeneratedAlways::RowEnd),
@@ -1021,7 +1066,7 @@ fn build_column(
             expr: expr.clone(),
         }),
         collation,
-        rowguidcol: c.is_rowguidcol,
+        rowguidcol: c.is_rowguidcol && !is_view,
         generated_always,
     })
 }
@@ -1689,5 +1734,107 @@ mod tests {
             build_schema(c).unwrap()
         };
         assert_eq!(build(false), build(true));
+    }
+
+    #[test]
+    fn system_named_foreign_keys_get_the_importers_stable_name() {
+        let objects = vec![object("dbo", "orders", "U"), object("dbo", "users", "U")];
+        let columns = vec![
+            col("orders", "user_id", 1, "int", (4, 10, 0)),
+            col("users", "id", 1, "int", (4, 10, 0)),
+        ];
+        let mut c = catalog(objects, columns);
+        let mut random = fk_col(
+            "orders",
+            "FK__orders__user_id__5EBF139D",
+            ("dbo", "users"),
+            1,
+            ("user_id", "id"),
+        );
+        random.is_system_named = true;
+        let mut random2 = random.clone();
+        random2.name = "FK__orders__user_id__0A1B2C3D".into();
+        // A declared name equal to the stable one wins it; the server-named
+        // keys step around it, in a stable order.
+        let declared = fk_col(
+            "orders",
+            "FK_orders_users_user_id",
+            ("dbo", "users"),
+            1,
+            ("user_id", "id"),
+        );
+        c.foreign_keys = vec![random, declared, random2];
+        let schema = build_schema(c).unwrap();
+        let names: Vec<&str> = schema
+            .table(None, "orders")
+            .unwrap()
+            .foreign_keys
+            .iter()
+            .map(|fk| fk.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "FK_orders_users_user_id",
+                "FK_orders_users_user_id_2",
+                "FK_orders_users_user_id_3"
+            ]
+        );
+    }
+
+    #[test]
+    fn dbo_is_listed_only_when_something_lives_in_it() {
+        let mut c = catalog(
+            vec![object("sales", "orders", "U")],
+            vec![CatalogColumn::new(
+                &qn("sales", "orders"),
+                "id",
+                1,
+                "int",
+                (4, 10, 0),
+            )],
+        );
+        c.schemas = vec!["dbo".into(), "empty".into(), "sales".into()];
+        let schema = build_schema(c.clone()).unwrap();
+        assert_eq!(schema.schemas, ["empty", "sales"]);
+
+        c.objects.push(object("dbo", "users", "U"));
+        c.columns.push(col("users", "id", 1, "int", (4, 10, 0)));
+        let schema = build_schema(c).unwrap();
+        assert_eq!(schema.schemas, ["dbo", "empty", "sales"]);
+    }
+
+    #[test]
+    fn view_columns_keep_only_type_nullability_alias_and_collation() {
+        let view = qn("dbo", "v");
+        let mut id = CatalogColumn::new(&view, "id", 1, "int", (4, 10, 0));
+        id.is_identity = true;
+        id.seed = Some(1);
+        id.increment = Some(1);
+        let mut guid = CatalogColumn::new(&view, "guid", 2, "uniqueidentifier", (16, 0, 0));
+        guid.is_rowguidcol = true;
+        let mut from = CatalogColumn::new(&view, "valid_from", 3, "datetime2", (8, 27, 7));
+        from.generated_always_type = 1;
+        let mut name = CatalogColumn::new(&view, "name", 4, "varchar", (20, 0, 0));
+        name.is_nullable = true;
+        name.collation_name = Some("Latin1_General_100_BIN2".into());
+        name.user_type_schema = Some("dbo".into());
+        name.user_type_name = Some("Code".into());
+        let schema = build_schema(catalog(
+            vec![object("dbo", "v", "V")],
+            vec![id, guid, from, name.clone()],
+        ))
+        .unwrap();
+        let v = schema.table(None, "v").unwrap();
+        assert!(
+            v.columns
+                .iter()
+                .all(|c| c.identity.is_none() && !c.rowguidcol && c.generated_always.is_none())
+        );
+        let got = v.column("name").unwrap();
+        assert_eq!(got.ty, SqlType::VarChar(Length::Fixed(20)));
+        assert!(got.nullable);
+        assert_eq!(got.alias_type, Some(qn("dbo", "Code")));
+        assert_eq!(got.collation.as_deref(), Some("Latin1_General_100_BIN2"));
     }
 }

@@ -210,3 +210,200 @@ fn reflection_queries_name_only_catalog_views() {
         }
     }
 }
+
+mod drift {
+    //! The catalog of a database built from a DDL script must read back as
+    //! the snapshot the DDL importer makes of that script, or `cargo xtask
+    //! schema check --url` reports drift that is not there. The rows below
+    //! are what SQL Server's catalog holds for the script (stored
+    //! definitions rewritten as the server writes them, system-generated
+    //! constraint names with random suffixes).
+
+    use std::path::Path;
+
+    use quarry_schema::catalog::{
+        Catalog, CatalogAliasType, CatalogColumn, CatalogDatabase, CatalogForeignKeyColumn,
+        CatalogIndexColumn, CatalogKeyColumn, CatalogObject, build_schema,
+    };
+    use quarry_schema::{QualifiedName, ddl, diff};
+
+    const DDL: &str = "
+CREATE SCHEMA sales;
+GO
+CREATE TYPE dbo.Email FROM nvarchar(320) NOT NULL;
+GO
+CREATE TABLE sales.customers (
+    id int IDENTITY(1,1) PRIMARY KEY,
+    email dbo.Email,
+    code varchar(10) COLLATE Latin1_General_100_BIN2 NULL,
+    active bit NOT NULL DEFAULT 1,
+    created_at datetime2(3) NOT NULL CONSTRAINT DF_customers_created DEFAULT SYSUTCDATETIME(),
+    qty int NOT NULL,
+    price decimal(10,2) NOT NULL,
+    total AS qty * price PERSISTED,
+    deleted bit NULL
+);
+GO
+CREATE TABLE sales.orders (
+    id int NOT NULL,
+    customer_id int NOT NULL REFERENCES sales.customers (id),
+    CONSTRAINT PK_orders PRIMARY KEY (id)
+);
+GO
+CREATE INDEX IX_customers_email ON sales.customers (email DESC) INCLUDE (code)
+    WHERE deleted IS NULL;
+GO
+CREATE VIEW sales.v_customers AS SELECT id, email FROM sales.customers;
+GO
+";
+
+    const DB_COLLATION: &str = "SQL_Latin1_General_CP1_CI_AS";
+
+    fn live_catalog() -> Catalog {
+        let t = QualifiedName::new("sales", "customers");
+        let o = QualifiedName::new("sales", "orders");
+        let v = QualifiedName::new("sales", "v_customers");
+        let email = |table: &QualifiedName, ordinal| {
+            let mut c = CatalogColumn::new(table, "email", ordinal, "nvarchar", (640, 0, 0));
+            c.user_type_schema = Some("dbo".into());
+            c.user_type_name = Some("Email".into());
+            c.collation_name = Some(DB_COLLATION.into());
+            c
+        };
+        let mut id = CatalogColumn::new(&t, "id", 1, "int", (4, 10, 0));
+        id.is_identity = true;
+        id.seed = Some(1);
+        id.increment = Some(1);
+        let mut code = CatalogColumn::new(&t, "code", 3, "varchar", (10, 0, 0));
+        code.is_nullable = true;
+        code.collation_name = Some("Latin1_General_100_BIN2".into());
+        let mut active = CatalogColumn::new(&t, "active", 4, "bit", (1, 1, 0));
+        active.default_name = Some("DF__customer__activ__38996AB5".into());
+        active.default_is_system_named = true;
+        active.default_definition = Some("((1))".into());
+        let mut created = CatalogColumn::new(&t, "created_at", 5, "datetime2", (7, 23, 3));
+        created.default_name = Some("DF_customers_created".into());
+        created.default_definition = Some("(sysutcdatetime())".into());
+        let mut total = CatalogColumn::new(&t, "total", 8, "decimal", (9, 21, 2));
+        total.is_nullable = true;
+        total.computed_definition = Some("([qty]*[price])".into());
+        total.is_persisted = true;
+        let mut deleted = CatalogColumn::new(&t, "deleted", 9, "bit", (1, 1, 0));
+        deleted.is_nullable = true;
+        // A view column over an identity column is flagged as identity too.
+        let mut view_id = CatalogColumn::new(&v, "id", 1, "int", (4, 10, 0));
+        view_id.is_identity = true;
+        let columns = vec![
+            id,
+            email(&t, 2),
+            code,
+            active,
+            created,
+            CatalogColumn::new(&t, "qty", 6, "int", (4, 10, 0)),
+            CatalogColumn::new(&t, "price", 7, "decimal", (5, 10, 2)),
+            total,
+            deleted,
+            CatalogColumn::new(&o, "id", 1, "int", (4, 10, 0)),
+            CatalogColumn::new(&o, "customer_id", 2, "int", (4, 10, 0)),
+            view_id,
+            email(&v, 2),
+        ];
+        let object = |name: &str, object_type: &str| CatalogObject {
+            schema: "sales".into(),
+            name: name.into(),
+            object_type: object_type.into(),
+        };
+        let key = |table: &str, name: &str, is_system_named| CatalogKeyColumn {
+            schema: "sales".into(),
+            table: table.into(),
+            name: name.into(),
+            is_system_named,
+            constraint_type: "PK".into(),
+            index_type: 1,
+            key_ordinal: 1,
+            column: "id".into(),
+        };
+        let index_column = |id, key_ordinal, column: &str| CatalogIndexColumn {
+            schema: "sales".into(),
+            table: "customers".into(),
+            name: "IX_customers_email".into(),
+            is_unique: false,
+            index_type: 2,
+            filter_definition: Some("([deleted] IS NULL)".into()),
+            index_column_id: id,
+            key_ordinal,
+            is_descending_key: key_ordinal > 0,
+            is_included_column: key_ordinal == 0,
+            column: column.into(),
+        };
+        Catalog {
+            database: CatalogDatabase {
+                name: "shop".into(),
+                collation: Some(DB_COLLATION.into()),
+            },
+            schemas: vec!["dbo".into(), "sales".into()],
+            alias_types: vec![CatalogAliasType {
+                schema: "dbo".into(),
+                name: "Email".into(),
+                base_type_name: "nvarchar".into(),
+                max_length: 640,
+                precision: 0,
+                scale: 0,
+                is_nullable: false,
+            }],
+            objects: vec![
+                object("customers", "U"),
+                object("orders", "U"),
+                object("v_customers", "V"),
+            ],
+            columns,
+            keys: vec![
+                key("customers", "PK__customer__3213E83F1B2C4A5D", true),
+                key("orders", "PK_orders", false),
+            ],
+            indexes: vec![index_column(1, 1, "email"), index_column(2, 0, "code")],
+            foreign_keys: vec![CatalogForeignKeyColumn {
+                schema: "sales".into(),
+                table: "orders".into(),
+                name: "FK__orders__custome__3E52440B".into(),
+                is_system_named: true,
+                referenced_schema: "sales".into(),
+                referenced_table: "customers".into(),
+                delete_action: 0,
+                update_action: 0,
+                ordinal: 1,
+                column: "customer_id".into(),
+                referenced_column: "id".into(),
+            }],
+            triggers: vec![],
+        }
+    }
+
+    #[test]
+    fn a_database_built_from_ddl_reads_back_as_its_import() {
+        let import = ddl::import_str(DDL, Path::new("shop.sql"));
+        assert!(import.warnings.is_empty(), "{:?}", import.warnings);
+        let live = build_schema(live_catalog()).expect("build_schema");
+        let drift = diff::diff(&import.schema, &live);
+        // Known gaps, kept here as a backlog: the diff compares computed
+        // definitions and index filters with the server's brackets
+        // (`[qty]`) against the script's bare names. When the diff learns to
+        // ignore them, this list empties and the assertion must follow.
+        let known = [
+            "column sales.customers.total",
+            "index sales.customers.IX_customers_email",
+        ];
+        let changed: Vec<String> = drift
+            .changes
+            .iter()
+            .map(|c| {
+                assert_eq!(c.kind, diff::ChangeKind::Changed, "{c}");
+                c.object.to_string()
+            })
+            .collect();
+        assert_eq!(
+            changed, known,
+            "drift between the DDL import and the catalog:\n{drift}"
+        );
+    }
+}
