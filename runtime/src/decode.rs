@@ -154,6 +154,14 @@ pub fn column<K, T: Decode<K>>(
     if is_null(data) {
         return Err(mismatch(statement, index, "NULL"));
     }
+    let money;
+    let data = match money_as_numeric(row, index, data) {
+        Some(m) => {
+            money = m;
+            &money
+        }
+        None => data,
+    };
     T::decode(data).ok_or_else(|| mismatch(statement, index, wire_type(data)))
 }
 
@@ -168,9 +176,46 @@ pub fn nullable_column<K, T: Decode<K>>(
     if is_null(data) {
         return Ok(None);
     }
+    let money;
+    let data = match money_as_numeric(row, index, data) {
+        Some(m) => {
+            money = m;
+            &money
+        }
+        None => data,
+    };
     T::decode(data)
         .map(Some)
         .ok_or_else(|| mismatch(statement, index, wire_type(data)))
+}
+
+/// tiberius decodes `money`/`smallmoney` as `f64`; Quarry maps them to the
+/// `Decimal` family, so a value from a money column is turned back into the
+/// exact 4-decimal number it is on the wire (exact up to ±2^53/10^4, about
+/// 9·10^11, beyond which tiberius's `f64` has already rounded). A plain
+/// `float` column is left alone, so it still fails a `Decimal` field.
+fn money_as_numeric(
+    row: &tiberius::Row,
+    index: usize,
+    data: &ColumnData<'static>,
+) -> Option<ColumnData<'static>> {
+    let ColumnData::F64(Some(v)) = data else {
+        return None;
+    };
+    let ty = row.columns().get(index)?.column_type();
+    if !matches!(
+        ty,
+        tiberius::ColumnType::Money | tiberius::ColumnType::Money4
+    ) {
+        return None;
+    }
+    let scaled = (v * 1e4).round();
+    if !scaled.is_finite() || scaled.abs() > 1e19 {
+        return None;
+    }
+    Some(ColumnData::Numeric(Some(
+        tiberius::numeric::Numeric::new_with_scale(scaled as i128, 4),
+    )))
 }
 
 fn cell<'r>(
@@ -205,5 +250,172 @@ fn mismatch(statement: &'static Statement, index: usize, actual: &str) -> Error 
         column: col.map_or("?", |c| c.name).into(),
         expected,
         actual: actual.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statement::{ResultColumn, StatementKind};
+    use tiberius::{ColumnType, Row};
+
+    static ST: Statement = Statement {
+        id: "tests::decode",
+        variant: 0,
+        sql: "SELECT ...",
+        param_decls: "",
+        args: &[],
+        columns: &[
+            ResultColumn {
+                name: "id",
+                sql_type: "int",
+                nullable: false,
+            },
+            ResultColumn {
+                name: "price",
+                sql_type: "money",
+                nullable: false,
+            },
+            ResultColumn {
+                name: "name",
+                sql_type: "nvarchar(50)",
+                nullable: true,
+            },
+            ResultColumn {
+                name: "ratio",
+                sql_type: "decimal(9,2)",
+                nullable: false,
+            },
+        ],
+        kind: StatementKind::Select,
+        file: "decode.rs",
+        line: 1,
+    };
+
+    fn row(
+        id: ColumnData<'static>,
+        price: ColumnData<'static>,
+        name: ColumnData<'static>,
+        ratio: ColumnData<'static>,
+    ) -> Row {
+        Row::builder()
+            .column("id", ColumnType::Int4, id)
+            .column("price", ColumnType::Money, price)
+            .column("name", ColumnType::NVarchar, name)
+            .column("ratio", ColumnType::Float8, ratio)
+            .build()
+    }
+
+    #[test]
+    fn decodes_matching_values() {
+        let r = row(
+            ColumnData::I32(Some(7)),
+            ColumnData::F64(Some(19.99)),
+            ColumnData::String(Some("Ann".into())),
+            ColumnData::F64(Some(0.5)),
+        );
+        assert_eq!(column::<kind::Int, i32>(&r, 0, &ST).unwrap(), 7);
+        assert_eq!(
+            column::<kind::Decimal, rust_decimal::Decimal>(&r, 1, &ST).unwrap(),
+            rust_decimal::Decimal::new(1999, 2)
+        );
+        assert_eq!(
+            nullable_column::<kind::Text, String>(&r, 2, &ST)
+                .unwrap()
+                .as_deref(),
+            Some("Ann")
+        );
+    }
+
+    #[test]
+    fn nulls_and_mismatches_are_typed_errors() {
+        let r = row(
+            ColumnData::I32(None),
+            ColumnData::F64(None),
+            ColumnData::String(None),
+            ColumnData::F64(Some(0.5)),
+        );
+        match column::<kind::Int, i32>(&r, 0, &ST) {
+            Err(Error::Decode {
+                column,
+                expected,
+                actual,
+                ..
+            }) => {
+                assert_eq!(
+                    (column.as_str(), expected.as_str(), actual.as_str()),
+                    ("id", "int NOT NULL", "NULL")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            nullable_column::<kind::Text, String>(&r, 2, &ST).unwrap(),
+            None
+        );
+        assert_eq!(
+            nullable_column::<kind::Decimal, rust_decimal::Decimal>(&r, 1, &ST).unwrap(),
+            None
+        );
+        // A float column where the snapshot says decimal: drift, not a value.
+        assert!(matches!(
+            column::<kind::Decimal, rust_decimal::Decimal>(&r, 3, &ST),
+            Err(Error::Decode { actual, .. }) if actual == "float"
+        ));
+        // A bigint where an int was promised.
+        let r = row(
+            ColumnData::I64(Some(1)),
+            ColumnData::F64(None),
+            ColumnData::String(None),
+            ColumnData::F64(None),
+        );
+        assert!(
+            matches!(column::<kind::Int, i32>(&r, 0, &ST), Err(Error::Decode { actual, .. }) if actual == "bigint")
+        );
+        // A missing column.
+        assert!(
+            matches!(column::<kind::Int, i32>(&r, 9, &ST), Err(Error::Decode { actual, .. }) if actual.contains("4 columns"))
+        );
+    }
+
+    #[test]
+    fn params_encode_to_the_expected_wire_values() {
+        use crate::param::{Encode, bind};
+        assert_eq!(
+            bind(&5i32, kind::Int).into_column_data(),
+            ColumnData::I32(Some(5))
+        );
+        assert_eq!(
+            bind("abc", kind::Text).into_column_data(),
+            ColumnData::String(Some("abc".into()))
+        );
+        let none: Option<i64> = None;
+        assert_eq!(
+            bind(&none, kind::Nullable(kind::BigInt)).into_column_data(),
+            ColumnData::I64(None)
+        );
+        let d = rust_decimal::Decimal::new(12345, 2);
+        assert!(
+            matches!(Encode::<kind::Decimal>::encode(&d).into_column_data(), ColumnData::Numeric(Some(n)) if n.scale() == 2)
+        );
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+        assert!(matches!(
+            bind(&date, kind::Date).into_column_data(),
+            ColumnData::Date(Some(_))
+        ));
+        // Encode then decode gives the value back.
+        let dt = date.and_hms_opt(3, 4, 5).unwrap();
+        let wire: ColumnData<'static> = tiberius::IntoSql::into_sql(dt);
+        assert_eq!(bind(&dt, kind::DateTime).into_column_data(), wire);
+        assert_eq!(
+            <chrono::NaiveDateTime as Decode<kind::DateTime>>::decode(&wire),
+            Some(dt)
+        );
+        let wire: ColumnData<'static> = tiberius::IntoSql::into_sql(d);
+        assert_eq!(bind(&d, kind::Decimal).into_column_data(), wire);
+        assert_eq!(
+            <rust_decimal::Decimal as Decode<kind::Decimal>>::decode(&wire),
+            Some(d)
+        );
     }
 }

@@ -17,9 +17,12 @@
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
 use std::sync::LazyLock;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
+use futures_util::future::BoxFuture;
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use tiberius::{ColumnData, Command, CommandItem};
 use tracing::Instrument;
@@ -64,26 +67,71 @@ impl DerefMut for Acquired<'_> {
 /// Something a statement can run on: `&mut Connection`, `&Pool` (checks a
 /// connection out for the one statement), `&mut PooledConnection`,
 /// `&mut Transaction` and `&mut TestTransaction`.
+///
+/// `acquire` returns a concrete future type ([`AcquireFuture`]) rather than
+/// an `async fn`'s opaque one, so that code running statements stays `Send`
+/// for `tokio::spawn` (an opaque future in a trait with a lifetime trips
+/// rust-lang/rust#100013), and borrowing a connection allocates nothing.
 pub trait Executor<'c>: Send {
     /// Gets the connection to run on.
-    fn acquire(self) -> impl Future<Output = Result<Acquired<'c>, Error>> + Send;
+    fn acquire(self) -> AcquireFuture<'c>;
+}
+
+/// The future of [`Executor::acquire`]: ready at once for a borrowed
+/// connection, a pool checkout otherwise.
+pub struct AcquireFuture<'c>(AcquireState<'c>);
+
+enum AcquireState<'c> {
+    Ready(Option<&'c mut Connection>),
+    Pending(BoxFuture<'c, Result<Acquired<'c>, Error>>),
+}
+
+impl<'c> AcquireFuture<'c> {
+    /// A connection that is already at hand.
+    pub fn ready(conn: &'c mut Connection) -> Self {
+        AcquireFuture(AcquireState::Ready(Some(conn)))
+    }
+
+    /// A connection still to be obtained.
+    pub fn pending(fut: BoxFuture<'c, Result<Acquired<'c>, Error>>) -> Self {
+        AcquireFuture(AcquireState::Pending(fut))
+    }
+}
+
+impl<'c> Future for AcquireFuture<'c> {
+    type Output = Result<Acquired<'c>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.0 {
+            AcquireState::Ready(conn) => Poll::Ready(
+                conn.take()
+                    .map(Acquired::Borrowed)
+                    .ok_or_else(|| Error::Usage {
+                        message: "an acquire future was polled after it completed".to_owned(),
+                    }),
+            ),
+            AcquireState::Pending(fut) => fut.as_mut().poll(cx),
+        }
+    }
 }
 
 impl<'c> Executor<'c> for &'c mut Connection {
-    async fn acquire(self) -> Result<Acquired<'c>, Error> {
-        Ok(Acquired::Borrowed(self))
+    fn acquire(self) -> AcquireFuture<'c> {
+        AcquireFuture::ready(self)
     }
 }
 
 impl<'c> Executor<'c> for &'c mut PooledConnection {
-    async fn acquire(self) -> Result<Acquired<'c>, Error> {
-        Ok(Acquired::Borrowed(self))
+    fn acquire(self) -> AcquireFuture<'c> {
+        AcquireFuture::ready(self)
     }
 }
 
 impl<'c> Executor<'c> for &'c Pool {
-    async fn acquire(self) -> Result<Acquired<'c>, Error> {
-        self.get().await.map(Acquired::Pooled)
+    fn acquire(self) -> AcquireFuture<'c> {
+        AcquireFuture::pending(Box::pin(
+            async move { self.get().await.map(Acquired::Pooled) },
+        ))
     }
 }
 

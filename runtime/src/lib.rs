@@ -19,7 +19,10 @@ pub use config::{Auth, ConfigError, ConnectOptions, Encrypt, Password};
 pub use connection::{Client, Connection, connect};
 pub use decode::Decode;
 pub use error::{Error, ErrorClass, classify};
-pub use execute::{Acquired, Executor};
+pub use execute::{AcquireFuture, Acquired, Executor};
+/// Stream helpers for consuming [`Query::fetch`]: `while let Some(row) =
+/// stream.try_next().await? { .. }`.
+pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 pub use observe::{AuditEvent, clear_audit_hook, set_audit_hook};
 pub use param::{Encode, Param, kind};
 pub use pool::{Pool, PoolOptions, PooledConnection};

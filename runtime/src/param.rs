@@ -273,3 +273,194 @@ encode_nullable!(
 pub fn bind<'a, K, T: Encode<K> + ?Sized>(value: &'a T, _kind: K) -> Param<'a> {
     value.encode()
 }
+
+/// Binds an owned copy of `value` (for `$(expr)` arguments, whose temporary
+/// does not outlive the statement it is written in).
+#[doc(hidden)]
+pub fn bind_owned<K, T: Encode<K> + ?Sized>(value: &T, _kind: K) -> Param<'static> {
+    into_static(value.encode())
+}
+
+fn into_static(p: Param<'_>) -> Param<'static> {
+    Param(match p.0 {
+        ColumnData::U8(v) => ColumnData::U8(v),
+        ColumnData::I16(v) => ColumnData::I16(v),
+        ColumnData::I32(v) => ColumnData::I32(v),
+        ColumnData::I64(v) => ColumnData::I64(v),
+        ColumnData::F32(v) => ColumnData::F32(v),
+        ColumnData::F64(v) => ColumnData::F64(v),
+        ColumnData::Bit(v) => ColumnData::Bit(v),
+        ColumnData::String(v) => ColumnData::String(v.map(|s| Cow::Owned(s.into_owned()))),
+        ColumnData::Guid(v) => ColumnData::Guid(v),
+        ColumnData::Binary(v) => ColumnData::Binary(v.map(|b| Cow::Owned(b.into_owned()))),
+        ColumnData::Numeric(v) => ColumnData::Numeric(v),
+        ColumnData::Xml(v) => ColumnData::Xml(v.map(|x| Cow::Owned(x.into_owned()))),
+        ColumnData::DateTime(v) => ColumnData::DateTime(v),
+        ColumnData::SmallDateTime(v) => ColumnData::SmallDateTime(v),
+        ColumnData::Time(v) => ColumnData::Time(v),
+        ColumnData::Date(v) => ColumnData::Date(v),
+        ColumnData::DateTime2(v) => ColumnData::DateTime2(v),
+        ColumnData::DateTimeOffset(v) => ColumnData::DateTimeOffset(v),
+    })
+}
+
+/// Rust types that can be elements of an `in $list` parameter of SQL type
+/// family `K`. The list is sent as one JSON array (`nvarchar(max)`) and
+/// unpacked by `OPENJSON(..) WITH ([value] <column type> '$')`, so every list
+/// length shares one statement and one plan.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an element of an `in $list` compared with SQL type `{K}`",
+    label = "the list's element type does not match the column",
+    note = "pass a slice, array or Vec of the column's Rust type (int ⇄ i32, bigint ⇄ i64, nvarchar ⇄ String/&str, ...)"
+)]
+pub trait ListElement<K> {
+    /// Appends this value as a JSON array element.
+    fn write_json(&self, out: &mut String);
+}
+
+fn json_string(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+macro_rules! list_number {
+    ($($k:ident: $t:ty),*) => {$(
+        impl ListElement<kind::$k> for $t {
+            fn write_json(&self, out: &mut String) {
+                out.push_str(&self.to_string());
+            }
+        }
+    )*};
+}
+list_number!(TinyInt: u8, SmallInt: i16, Int: i32, BigInt: i64);
+
+macro_rules! list_float {
+    ($($k:ident: $t:ty),*) => {$(
+        impl ListElement<kind::$k> for $t {
+            fn write_json(&self, out: &mut String) {
+                if self.is_finite() {
+                    out.push_str(&self.to_string());
+                } else {
+                    out.push_str("null");
+                }
+            }
+        }
+    )*};
+}
+list_float!(Real: f32, Float: f64);
+
+macro_rules! list_display_string {
+    ($($k:ident: $t:ty),*) => {$(
+        impl ListElement<kind::$k> for $t {
+            fn write_json(&self, out: &mut String) {
+                json_string(&self.to_string(), out);
+            }
+        }
+    )*};
+}
+list_display_string!(Decimal: rust_decimal::Decimal, Guid: uuid::Uuid);
+
+impl ListElement<kind::Bit> for bool {
+    fn write_json(&self, out: &mut String) {
+        out.push_str(if *self { "true" } else { "false" });
+    }
+}
+impl ListElement<kind::Text> for str {
+    fn write_json(&self, out: &mut String) {
+        json_string(self, out);
+    }
+}
+impl ListElement<kind::Text> for String {
+    fn write_json(&self, out: &mut String) {
+        json_string(self, out);
+    }
+}
+impl ListElement<kind::Date> for chrono::NaiveDate {
+    fn write_json(&self, out: &mut String) {
+        json_string(&self.format("%Y-%m-%d").to_string(), out);
+    }
+}
+impl ListElement<kind::Time> for chrono::NaiveTime {
+    fn write_json(&self, out: &mut String) {
+        json_string(&self.format("%H:%M:%S%.f").to_string(), out);
+    }
+}
+impl ListElement<kind::DateTime> for chrono::NaiveDateTime {
+    fn write_json(&self, out: &mut String) {
+        json_string(&self.format("%Y-%m-%dT%H:%M:%S%.f").to_string(), out);
+    }
+}
+impl ListElement<kind::DateTimeOffset> for chrono::DateTime<chrono::FixedOffset> {
+    fn write_json(&self, out: &mut String) {
+        json_string(&self.to_rfc3339(), out);
+    }
+}
+impl<K, T: ListElement<K> + ?Sized> ListElement<K> for &T {
+    fn write_json(&self, out: &mut String) {
+        (**self).write_json(out);
+    }
+}
+
+/// Binds a list for `in $list` as the JSON array text `OPENJSON` reads.
+#[doc(hidden)]
+pub fn bind_list<K, T: ListElement<K>, L: AsRef<[T]> + ?Sized>(
+    values: &L,
+    _kind: K,
+) -> Param<'static> {
+    let values = values.as_ref();
+    let mut out = String::with_capacity(2 + values.len() * 8);
+    out.push('[');
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        v.write_json(&mut out);
+    }
+    out.push(']');
+    Param(ColumnData::String(Some(Cow::Owned(out))))
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    fn text(p: Param<'_>) -> String {
+        match p.into_column_data() {
+            ColumnData::String(Some(s)) => s.into_owned(),
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lists_are_json_arrays() {
+        assert_eq!(text(bind_list(&vec![1i32, 2, 3], kind::Int)), "[1,2,3]");
+        assert_eq!(text(bind_list(&[0i32; 0], kind::Int)), "[]");
+        let names = ["a\"b", "c\\d\n"];
+        assert_eq!(text(bind_list(&names, kind::Text)), r#"["a\"b","c\\d\n"]"#);
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 1, 2).expect("date");
+        assert_eq!(text(bind_list(&[d], kind::Date)), r#"["2025-01-02"]"#);
+    }
+
+    #[test]
+    fn owned_binds_outlive_their_source() {
+        let p = {
+            let s = String::from("temporary");
+            bind_owned(&s, kind::Text)
+        };
+        assert_eq!(text(p), "temporary");
+    }
+}

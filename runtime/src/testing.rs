@@ -30,7 +30,7 @@ use futures_util::future::BoxFuture;
 
 use crate::Error;
 use crate::connection::Connection;
-use crate::execute::{Acquired, Executor};
+use crate::execute::{AcquireFuture, Executor};
 use crate::transaction::Transaction;
 
 /// A transaction that is never committed: [`finish`](Self::finish) rolls it
@@ -70,8 +70,8 @@ impl<'c> DerefMut for TestTransaction<'c> {
 }
 
 impl<'t, 'c> Executor<'t> for &'t mut TestTransaction<'c> {
-    async fn acquire(self) -> Result<Acquired<'t>, Error> {
-        Ok(Acquired::Borrowed(self.tx.connection()))
+    fn acquire(self) -> AcquireFuture<'t> {
+        AcquireFuture::ready(self.tx.connection())
     }
 }
 

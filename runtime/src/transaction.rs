@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::connection::Connection;
-use crate::execute::{Acquired, Executor};
+use crate::execute::{AcquireFuture, Acquired, Executor};
 
 /// Transaction isolation levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -303,8 +303,8 @@ impl Drop for Transaction<'_> {
 }
 
 impl<'t, 'c> Executor<'t> for &'t mut Transaction<'c> {
-    async fn acquire(self) -> Result<Acquired<'t>, Error> {
-        Ok(Acquired::Borrowed(self.connection()))
+    fn acquire(self) -> AcquireFuture<'t> {
+        AcquireFuture::ready(self.connection())
     }
 }
 
