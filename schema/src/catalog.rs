@@ -18,7 +18,8 @@
 //!   differ between two databases built from the same script; a
 //!   server-named foreign key gets the stable name the DDL importer gives an
 //!   unnamed one ([`stable_fk_name`]);
-//! - `dbo` is listed as a schema only when a table or view lives in it;
+//! - `dbo` is listed as a schema only when a table, view or alias type
+//!   lives in it;
 //! - a view column keeps only its type, nullability, alias type and
 //!   collation;
 //! - a column collation is kept only when it differs from the database's;
@@ -82,9 +83,13 @@ WHERE t.is_user_defined = 1
     AND t.is_assembly_type = 0
 ORDER BY s.name, t.name";
 
-/// User tables and views. Objects shipped by Microsoft and the database
-/// diagram table that SSMS creates (`dbo.sysdiagrams`, marked with the
-/// `microsoft_database_tools_support` extended property) are left out.
+/// User tables and views. Left out: objects shipped by Microsoft, the
+/// database diagram table that SSMS creates (`dbo.sysdiagrams`, marked with
+/// the `microsoft_database_tools_support` extended property) and the history
+/// tables of system-versioned temporal tables (`temporal_type` 1), which the
+/// server creates from `SYSTEM_VERSIONING = ON (HISTORY_TABLE = ..)` and
+/// which a DDL import therefore never sees; their rows are read through the
+/// current table with `FOR SYSTEM_TIME`.
 ///
 /// Columns: `schema_name sysname`, `object_name sysname`, `object_type
 /// varchar(1)` (`U` for a table, `V` for a view).
@@ -96,6 +101,7 @@ SELECT
 FROM sys.tables AS t
 JOIN sys.schemas AS s ON s.schema_id = t.schema_id
 WHERE t.is_ms_shipped = 0
+    AND t.temporal_type <> 1
     AND NOT EXISTS (
         SELECT 1
         FROM sys.extended_properties AS ep
@@ -963,10 +969,13 @@ pub fn build_schema(catalog: Catalog) -> Result<Schema, CatalogError> {
     }
 
     // `dbo` exists in every database and no DDL script creates it: list it
-    // only when something lives in it (Schema::new adds the schema of every
-    // table), as the DDL importer does.
+    // only when a table, view or alias type lives in it, as the DDL importer
+    // does (Schema::new adds the schema of every table).
     let mut schemas = catalog.schemas;
-    schemas.retain(|s| !s.eq_ignore_ascii_case(DEFAULT_SCHEMA));
+    let dbo_types = types
+        .iter()
+        .any(|t| t.name.schema.eq_ignore_ascii_case(DEFAULT_SCHEMA));
+    schemas.retain(|s| dbo_types || !s.eq_ignore_ascii_case(DEFAULT_SCHEMA));
     Ok(Schema::new(schemas, types, tables)?)
 }
 
@@ -1797,6 +1806,19 @@ mod tests {
         c.schemas = vec!["dbo".into(), "empty".into(), "sales".into()];
         let schema = build_schema(c.clone()).unwrap();
         assert_eq!(schema.schemas, ["empty", "sales"]);
+
+        let mut with_type = c.clone();
+        with_type.alias_types.push(CatalogAliasType {
+            schema: "dbo".into(),
+            name: "Code".into(),
+            base_type_name: "char".into(),
+            max_length: 4,
+            precision: 0,
+            scale: 0,
+            is_nullable: true,
+        });
+        let schema = build_schema(with_type).unwrap();
+        assert_eq!(schema.schemas, ["dbo", "empty", "sales"]);
 
         c.objects.push(object("dbo", "users", "U"));
         c.columns.push(col("users", "id", 1, "int", (4, 10, 0)));

@@ -18,6 +18,7 @@ pub(crate) fn computed_type(expr: &str, t: &Table) -> Option<SqlType> {
         toks: &toks,
         i: 0,
         t,
+        depth: 0,
     };
     let ty = e.additive()?;
     (e.i == toks.len()).then_some(ty)
@@ -63,6 +64,8 @@ struct E<'a> {
     toks: &'a [Token],
     i: usize,
     t: &'a Table,
+    /// Nesting depth of `primary`.
+    depth: usize,
 }
 
 impl E<'_> {
@@ -72,15 +75,6 @@ impl E<'_> {
 
     fn eat_punct(&mut self, p: &str) -> bool {
         if self.peek().is_some_and(|t| t.is_punct(p)) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn eat_kw(&mut self, kw: &str) -> bool {
-        if self.peek().is_some_and(|t| t.is_kw(kw)) {
             self.i += 1;
             true
         } else {
@@ -118,10 +112,16 @@ impl E<'_> {
     }
 
     fn unary(&mut self) -> Option<SqlType> {
-        if self.eat_punct("-") || self.eat_punct("+") {
-            return self.unary();
+        while self.eat_punct("-") || self.eat_punct("+") {}
+        // Bound the recursion of nested parentheses and calls, so that no
+        // input can exhaust the stack.
+        self.depth += 1;
+        if self.depth > 64 {
+            return None;
         }
-        self.primary()
+        let ty = self.primary();
+        self.depth -= 1;
+        ty
     }
 
     fn sql_type(&mut self) -> Option<SqlType> {
@@ -152,6 +152,24 @@ impl E<'_> {
             }
         }
         SqlType::from_parts(&name, &args).ok()
+    }
+
+    /// Moves to the next token at this parenthesis depth for which `stop`
+    /// holds; `None` when there is none.
+    fn skip_to(&mut self, stop: impl Fn(&Token) -> bool) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            let t = self.peek()?;
+            if depth == 0 && stop(t) {
+                return Some(());
+            }
+            if t.is_punct("(") {
+                depth += 1;
+            } else if t.is_punct(")") {
+                depth = depth.checked_sub(1)?;
+            }
+            self.i += 1;
+        }
     }
 
     /// Arguments after `(`, through `)`.
@@ -231,11 +249,11 @@ impl E<'_> {
 
     fn call(&mut self, f: &str) -> Option<SqlType> {
         match f {
+            // The converted expression's own type does not matter, so it is
+            // skipped rather than typed.
             "cast" | "try_cast" => {
-                self.additive()?;
-                if !self.eat_kw("as") {
-                    return None;
-                }
+                self.skip_to(|t| t.is_kw("as"))?;
+                self.i += 1;
                 let ty = self.sql_type()?;
                 self.eat_punct(")").then_some(ty)
             }
@@ -244,7 +262,8 @@ impl E<'_> {
                 if !self.eat_punct(",") {
                     return None;
                 }
-                self.args()?;
+                self.skip_to(|t| t.is_punct(")"))?;
+                self.i += 1;
                 Some(ty)
             }
             "dateadd" | "datediff" | "datediff_big" | "datepart" | "datename" => {
@@ -266,8 +285,8 @@ impl E<'_> {
                 let args = self.args()?;
                 let first = args.first().copied();
                 match f {
-                    "isnull" | "coalesce" | "upper" | "lower" | "ltrim" | "rtrim" | "trim"
-                    | "reverse" | "abs" | "round" | "floor" | "ceiling" => first,
+                    "isnull" | "coalesce" | "nullif" | "upper" | "lower" | "ltrim" | "rtrim"
+                    | "trim" | "reverse" | "abs" | "round" | "floor" | "ceiling" => first,
                     // Parts of a string are variable-length, at most as long
                     // as the input.
                     "left" | "right" | "substring" | "replace" | "stuff" => match first? {

@@ -300,6 +300,9 @@ impl Builder {
                         self.diag(file, line, Severity::Error, msg);
                         continue;
                     }
+                    if !self.schemas.iter().any(|s| fold(s) == fold(&name.schema)) {
+                        self.schemas.push(name.schema.clone());
+                    }
                     let alias = AliasType {
                         name,
                         base: SqlType::SqlVariant,

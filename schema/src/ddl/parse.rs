@@ -451,6 +451,11 @@ impl<'a> P<'a> {
         let mut depth = 0usize;
         let merge = first.eq_ignore_ascii_case("merge");
         let update = first.eq_ignore_ascii_case("update");
+        // A permission list names statements (`GRANT EXECUTE, CREATE TABLE
+        // TO ..`): no statement starts before the grantee clause.
+        let mut permissions = ["grant", "deny", "revoke"]
+            .iter()
+            .any(|w| first.eq_ignore_ascii_case(w));
         while let Some(t) = self.peek() {
             if t.kind == Kind::Go {
                 return;
@@ -459,7 +464,10 @@ impl<'a> P<'a> {
                 self.i += 1;
                 return;
             }
-            if depth == 0 && t.kind == Kind::Word && !merge {
+            if permissions && (t.is_kw("to") || t.is_kw("from")) {
+                permissions = false;
+            }
+            if depth == 0 && t.kind == Kind::Word && !merge && !permissions {
                 let w = t.value.to_ascii_lowercase();
                 let select_after_insert = first.eq_ignore_ascii_case("insert")
                     && matches!(w.as_str(), "select" | "with" | "exec" | "execute");
@@ -1009,6 +1017,18 @@ impl<'a> P<'a> {
         }
         if self.eat_kw("index") {
             let name = self.ident()?;
+            let save = self.i;
+            self.clustered_or(false);
+            if self.eat_kw("columnstore") {
+                // Columnstore indexes do not change what a query can read.
+                self.skipped("INDEX COLUMNSTORE");
+                if self.at_punct("(") {
+                    self.skip_group()?;
+                }
+                self.storage_options()?;
+                return Ok(None);
+            }
+            self.i = save;
             return self
                 .index_body(name, false, false)
                 .map(|i| Some(Constraint::Index(i)));
