@@ -1165,7 +1165,22 @@ impl<'a> P<'a> {
         let mut pending_name: Option<String> = None;
         loop {
             let cline = self.line();
-            if self.at_punct(",") || self.at_punct(")") || self.peek().is_none() {
+            // The end of the definition: the next element, the end of the
+            // list, or (in ALTER TABLE, outside parentheses) the statement.
+            let at_end = match self.peek() {
+                None => true,
+                Some(t) => {
+                    t.kind == Kind::Go
+                        || t.is_punct(",")
+                        || t.is_punct(")")
+                        || t.is_punct(";")
+                        || (t.kind == Kind::Word
+                            && STATEMENT_STARTS
+                                .iter()
+                                .any(|w| t.value.eq_ignore_ascii_case(w)))
+                }
+            };
+            if at_end {
                 break;
             }
             if self.eat_kw("null") {
