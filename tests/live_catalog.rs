@@ -5,7 +5,7 @@
 //! reads it back through the xtask's own reader, checks the model, drops it.
 
 // The reader is the xtask binary's module; compile the same file here.
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../xtask/src/live.rs"]
 mod live;
 

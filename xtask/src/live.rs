@@ -15,21 +15,24 @@ use quarry_schema::catalog::{
 };
 
 /// Reads one cell by column name with `try_get`: `String` and `Option<String>`
-/// copy text out of the row, other types are taken as they are decoded.
+/// copy text out of the row, other types are taken as they are decoded. The
+/// error names the query (`$query`) and the column.
 macro_rules! cell {
     ($row:expr, $query:expr, $column:literal, String) => {
-        required($row.try_get::<&str, _>($column), $query, $column).map(str::to_owned)
+        $crate::live::required($row.try_get::<&str, _>($column), $query, $column).map(str::to_owned)
     };
     ($row:expr, $query:expr, $column:literal, Option<String>) => {
-        optional($row.try_get::<&str, _>($column), $query, $column).map(|v| v.map(str::to_owned))
+        $crate::live::optional($row.try_get::<&str, _>($column), $query, $column)
+            .map(|v| v.map(str::to_owned))
     };
     ($row:expr, $query:expr, $column:literal, Option<$ty:ty>) => {
-        optional($row.try_get::<$ty, _>($column), $query, $column)
+        $crate::live::optional($row.try_get::<$ty, _>($column), $query, $column)
     };
     ($row:expr, $query:expr, $column:literal, $ty:ty) => {
-        required($row.try_get::<$ty, _>($column), $query, $column)
+        $crate::live::required($row.try_get::<$ty, _>($column), $query, $column)
     };
 }
+pub(crate) use cell;
 
 /// Connects to the server named by `url` (any connection string form the
 /// runtime accepts: ADO.NET, `mssql://` URL, JDBC) and reads its schema.
@@ -247,20 +250,20 @@ fn failed(query: &str) -> impl Fn(quarry_runtime::Error) -> String + '_ {
 }
 
 /// A cell that must not be NULL.
-fn required<T>(
+pub(crate) fn required<T>(
     value: Result<Option<T>, impl Display>,
     query: &str,
     column: &str,
 ) -> Result<T, String> {
     optional(value, query, column)?
-        .ok_or_else(|| format!("catalog query `{query}`: column `{column}` is NULL"))
+        .ok_or_else(|| format!("query `{query}`: column `{column}` is NULL"))
 }
 
 /// A cell that may be NULL.
-fn optional<T>(
+pub(crate) fn optional<T>(
     value: Result<Option<T>, impl Display>,
     query: &str,
     column: &str,
 ) -> Result<Option<T>, String> {
-    value.map_err(|e| format!("catalog query `{query}`: cannot read column `{column}`: {e}"))
+    value.map_err(|e| format!("query `{query}`: cannot read column `{column}`: {e}"))
 }

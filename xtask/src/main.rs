@@ -3,6 +3,7 @@
 //! compares two snapshots, `schema check` fails when the committed snapshot
 //! is stale.
 
+mod describe;
 mod live;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,12 @@ commands:
                                                exit status 1 when they differ
   check --ddl <path>... [--snapshot <file>]    exit status 1 when the snapshot is stale
   check --url <connection> [--snapshot <file>] against the DDL or the live database
+  describe --url <connection> [--statements <dir>]
+                                               ask the server (sp_describe_first_result_set)
+                                               for the result columns of every statement
+                                               pinned in <dir> (default snapshots/) and
+                                               compare them with the compiler's; exit
+                                               status 1 when a name or type differs
 
 The snapshot defaults to quarry.schema in the current directory.";
 
@@ -64,6 +71,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
     match rest.first().map(String::as_str) {
         Some("refresh") => refresh(&Options::parse(&rest[1..], "--out")?),
         Some("check") => check(&Options::parse(&rest[1..], "--snapshot")?),
+        Some("describe") => describe_statements(&rest[1..]),
         Some("diff") => match &rest[1..] {
             [old, new] => diff_files(Path::new(old), Path::new(new)),
             _ => Err(Failure::Usage(
@@ -244,6 +252,32 @@ fn diff_files(old: &Path, new: &Path) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure::Negative)
+    }
+}
+
+/// `schema describe --url <conn> [--statements <dir>]`.
+fn describe_statements(args: &[String]) -> Result<(), Failure> {
+    let mut url = None;
+    let mut dir = PathBuf::from("snapshots");
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| Failure::Usage(format!("`{a}` needs a value")))
+        };
+        match a.as_str() {
+            "--url" => url = Some(value()?),
+            "--statements" => dir = PathBuf::from(value()?),
+            other => return Err(Failure::Usage(format!("unexpected argument `{other}`"))),
+        }
+    }
+    let url =
+        url.ok_or_else(|| Failure::Usage("`schema describe` needs --url <connection>".into()))?;
+    match describe::describe(&url, &dir) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Failure::Negative),
+        Err(e) => Err(Failure::Error(e)),
     }
 }
 
