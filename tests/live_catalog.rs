@@ -4,7 +4,11 @@
 //! filtered and clustered indexes, a trigger, a view, a temporal period),
 //! reads it back through the xtask's own reader, checks the model, drops it.
 
-// The reader is the xtask binary's module; compile the same file here.
+// The reader and `describe` are modules of the xtask binary; compile the
+// same files here.
+#[allow(dead_code)]
+#[path = "../xtask/src/describe.rs"]
+mod describe;
 #[allow(dead_code, unused_imports)]
 #[path = "../xtask/src/live.rs"]
 mod live;
@@ -133,6 +137,14 @@ fn teardown_batch(s: &str) -> String {
     )
 }
 
+fn expected(name: &str, ty: &str, nullable: bool) -> describe::ExpectedColumn {
+    describe::ExpectedColumn {
+        name: name.into(),
+        sql_type: ty.into(),
+        nullable,
+    }
+}
+
 /// Keeps only the rows of schema `s`, so that whatever else the test
 /// database holds cannot disturb the test.
 fn only_schema(mut catalog: Catalog, s: &str) -> Catalog {
@@ -163,7 +175,21 @@ fn catalog_reader_reads_back_a_schema() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let catalog = runtime.block_on(async {
+    let pinned = describe::Pinned {
+        id: "live_catalog #0 (Select)".into(),
+        param_decls: "@P1 tinyint".into(),
+        columns: vec![
+            expected("id", "int", false),
+            expected("email", "nvarchar(320)", false),
+            expected("c_nvarchar", "nvarchar(120)", true),
+            expected("c_decimal", "decimal(18,2)", true),
+        ],
+        sql: format!(
+            "SELECT [e].[id], [e].[email], [e].[c_nvarchar], [e].[c_decimal]\n\
+             FROM [{s}].[everything] AS [e] WHERE [e].[c_tinyint] = @P1;"
+        ),
+    };
+    let (catalog, described) = runtime.block_on(async {
         let mut conn = quarry_runtime::connect(&url)
             .await
             .unwrap_or_else(|e| panic!("cannot connect to QUARRY_TEST_URL: {e}"));
@@ -173,14 +199,25 @@ fn catalog_reader_reads_back_a_schema() {
                     .await
                     .map_err(|e| format!("setup failed: {e}\n{batch}"))?;
             }
-            live::read_catalog(&mut conn).await
+            let catalog = live::read_catalog(&mut conn).await?;
+            let described = describe::describe_one(&mut conn, &pinned).await?;
+            Ok::<_, String>((catalog, described))
         }
         .await;
         let dropped = conn.execute_raw(&teardown_batch(&s)).await;
-        let catalog = read.unwrap_or_else(|e| panic!("{e}"));
+        let read = read.unwrap_or_else(|e| panic!("{e}"));
         dropped.unwrap_or_else(|e| panic!("teardown of schema {s} failed: {e}"));
-        catalog
+        read
     });
+
+    // `schema describe` agrees with the compiler's view of this statement,
+    // and notices a wrong one.
+    assert_eq!(describe::compare(&pinned.columns, &described), []);
+    let mut wrong = pinned.columns.clone();
+    wrong[1].sql_type = "nvarchar(50)".into();
+    let findings = describe::compare(&wrong, &described);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].severity, describe::Severity::Error);
 
     let db_collation = catalog.database.collation.clone();
     let schema = catalog::build_schema(only_schema(catalog, &s)).expect("build_schema");

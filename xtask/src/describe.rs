@@ -231,8 +231,9 @@ pub fn load_pinned(dir: &Path) -> Result<Vec<(PathBuf, Pinned)>, String> {
     Ok(out)
 }
 
-/// Asks the server to describe `p`'s first result set.
-async fn describe_one(conn: &mut Connection, p: &Pinned) -> Result<Vec<ServerColumn>, String> {
+/// Asks the server to describe `p`'s first result set (hidden browse-mode
+/// columns left out).
+pub async fn describe_one(conn: &mut Connection, p: &Pinned) -> Result<Vec<ServerColumn>, String> {
     const Q: &str = "sp_describe_first_result_set";
     let client = conn.client();
     let stream = if p.param_decls.is_empty() {
@@ -411,7 +412,13 @@ WHERE [o].[user_id] = @P1 AND [o].[created_at] >= @P2;
     fn every_statement_pinned_in_the_repository_reads() {
         // The compiler's inventory (tests/statements.rs) is what `describe`
         // sends; if its header format changes, this fails first.
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots");
+        // The workspace root is `..` from xtask/, `.` when tests/live_catalog.rs
+        // compiles this file into the root package.
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = [manifest.join("snapshots"), manifest.join("../snapshots")]
+            .into_iter()
+            .find(|d| d.is_dir())
+            .expect("the workspace's snapshots/ folder");
         let pinned = load_pinned(&dir).unwrap();
         assert!(
             !pinned.is_empty(),
