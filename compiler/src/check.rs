@@ -593,7 +593,9 @@ impl<'s> Checker<'s, '_> {
                 }
                 let pty = v.ty.filter(|t| family(t) == Family::Str);
                 let p = self.expr(pattern, pty);
-                self.check_compatible(&v, &p, pattern.span, "match");
+                if pty.is_some() {
+                    self.check_compatible(&v, &p, pattern.span, "match");
+                }
                 let mut out = Val::new(
                     IrExpr::Like(Box::new(v.ir.clone()), Box::new(p.ir.clone()), *negated),
                     Some(SqlType::Bit),
@@ -2360,5 +2362,158 @@ fn expr_text(e: &Expr) -> String {
             syntax::ParamSource::Expr(_) => "$(..)".into(),
         },
         _ => "x".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::resolve::tests::schema;
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    fn errors(ts: TokenStream) -> Vec<String> {
+        match crate::compile(ts, &schema()) {
+            Ok(c) => panic!("expected errors, got {:?}", c.variants),
+            Err(d) => d.messages(),
+        }
+    }
+
+    fn columns(ts: TokenStream) -> Vec<(String, String, bool)> {
+        match crate::compile(ts, &schema()) {
+            Ok(c) => c
+                .checked
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.ty.to_string(), c.nullable))
+                .collect(),
+            Err(d) => panic!("errors: {:?}", d.messages()),
+        }
+    }
+
+    fn has(errs: &[String], needle: &str) -> bool {
+        errs.iter().any(|e| e.contains(needle))
+    }
+
+    #[test]
+    fn result_types_follow_tsql() {
+        let mut cols = columns(quote!(select orders {
+            count(*) as a, count_big(id) as b, sum(total) as c, avg(id) as d, min(created_at) as e, sum(id) as i
+        }));
+        cols.extend(columns(
+            quote!(select orders { total * 2 as f, total / 3 as g, id + 1 as h }),
+        ));
+        let find = |n: &str| cols.iter().find(|c| c.0 == n).cloned().map(|c| (c.1, c.2));
+        assert_eq!(find("a"), Some(("int".into(), false)));
+        assert_eq!(find("b"), Some(("bigint".into(), false)));
+        assert_eq!(find("c"), Some(("decimal(38,2)".into(), true)));
+        assert_eq!(find("d"), Some(("int".into(), true)));
+        assert_eq!(find("e"), Some(("datetime2(3)".into(), true)));
+        assert_eq!(find("f"), Some(("decimal(21,2)".into(), false)));
+        assert_eq!(find("g"), Some(("decimal(21,13)".into(), false)));
+        assert_eq!(find("h"), Some(("int".into(), false)));
+        assert_eq!(find("i"), Some(("int".into(), true)));
+    }
+
+    #[test]
+    fn grouped_aggregates_of_not_null_are_not_null() {
+        let cols = columns(
+            quote!(select orders { user_id, sum(total) as s, max(note) as n } group by user_id),
+        );
+        assert_eq!(cols[1], ("s".into(), "decimal(38,2)".into(), false));
+        assert_eq!(cols[2], ("n".into(), "nvarchar(max)".into(), true));
+    }
+
+    #[test]
+    fn left_join_makes_joined_side_nullable() {
+        let cols = columns(quote!(select users left join orders { users.id, orders.total }));
+        assert!(!cols[0].2);
+        assert!(cols[1].2);
+    }
+
+    #[test]
+    fn mismatches_are_reported() {
+        assert!(has(
+            &errors(quote!(select users where id == "x")),
+            "mismatched types"
+        ));
+        assert!(has(
+            &errors(quote!(select users where email == null)),
+            "write `email is null`"
+        ));
+        assert!(has(
+            &errors(quote!(select orders where total like "1%")),
+            "`like` needs a string"
+        ));
+        assert!(has(
+            &errors(quote!(select users offset 5 limit 5)),
+            "`offset` needs `order by`"
+        ));
+        assert!(has(
+            &errors(quote!(select users { id } having id > 1)),
+            "`having` without aggregation"
+        ));
+        assert!(has(
+            &errors(quote!(select orders { user_id, total, count(*) as n } group by user_id)),
+            "neither grouped nor aggregated"
+        ));
+        assert!(has(
+            &errors(quote!(select users where id == $x || username == $x)),
+            "parameter `$x` is used here as"
+        ));
+        assert!(has(
+            &errors(quote!(select users where $a == $b)),
+            "cannot infer the SQL type"
+        ));
+        assert!(has(
+            &errors(quote!(select users where sum(id) > 1)),
+            "not allowed here"
+        ));
+        assert!(has(
+            &errors(quote!(select users { id, lenn(username) as l })),
+            "did you mean `len`"
+        ));
+        assert!(has(
+            &errors(quote!(select users { id + 1 })),
+            "give this expression a name"
+        ));
+        assert!(has(
+            &errors(quote!(select users join orders { users.id, orders.id })),
+            "two result columns are named `id`"
+        ));
+        assert!(has(
+            &errors(quote!(select users with (nolok))),
+            "did you mean `nolock`"
+        ));
+    }
+
+    #[test]
+    fn writes_are_checked() {
+        let e = errors(quote!(insert users { username: $n }));
+        assert!(has(&e, "missing required column(s) `fullname`"), "{e:?}");
+        let e = errors(quote!(insert users { id: 1, username: $n, fullname: $f }));
+        assert!(has(&e, "identity column"), "{e:?}");
+        let e = errors(quote!(update accounts set { row_version: $v } where id == 1));
+        assert!(has(&e, "rowversion column"), "{e:?}");
+        let e = errors(quote!(upsert users on fullname { username: $n, fullname: $f }));
+        assert!(has(&e, "not a primary or unique key"), "{e:?}");
+        let e = errors(quote!(update users set { username: null } where id == 1));
+        assert!(has(&e, "NOT NULL"), "{e:?}");
+    }
+
+    #[test]
+    fn all_errors_of_one_query_are_reported() {
+        let e =
+            errors(quote!(select users { id, usrname } where fulname == "x" && created_at == null));
+        assert_eq!(e.len(), 3, "{e:?}");
+    }
+
+    #[test]
+    fn optional_filters_are_bounded() {
+        let e = errors(
+            quote!(select users where id == $a? && id == $b? && id == $c? && id == $d? && id == $e? && id == $f? && id == $g?),
+        );
+        assert!(has(&e, "too many optional filters"), "{e:?}");
+        let e = errors(quote!(select users { id } order by id offset $skip? limit 5));
+        assert!(has(&e, "can be used only in a `where`"), "{e:?}");
     }
 }

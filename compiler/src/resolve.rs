@@ -483,27 +483,38 @@ impl<'s> Resolver<'s> {
                 Some(pairs)
             }
             many => {
-                let mut names: Vec<String> = many
-                    .iter()
-                    .map(|(_, fk, _)| {
-                        format!(
-                            "`{}` ({}.{} → {}.{})",
-                            fk.fk.name,
-                            fk.from.name,
-                            fk.fk.columns.join(", "),
-                            fk.to.name,
-                            fk.fk.referenced_columns.join(", ")
-                        )
-                    })
-                    .collect();
+                let mut names: Vec<String> = Vec::new();
+                let mut fixes: Vec<String> = Vec::new();
+                for (i, fk, from_is_new) in many {
+                    names.push(format!(
+                        "`{}` ({}.{} → {}.{})",
+                        fk.fk.name,
+                        fk.from.name,
+                        fk.fk.columns.join(", "),
+                        fk.to.name,
+                        fk.fk.referenced_columns.join(", ")
+                    ));
+                    let other = &sources[*i].lookup;
+                    let (nc, oc) = if *from_is_new {
+                        (&fk.fk.columns, &fk.fk.referenced_columns)
+                    } else {
+                        (&fk.fk.referenced_columns, &fk.fk.columns)
+                    };
+                    let on: Vec<String> = nc
+                        .iter()
+                        .zip(oc)
+                        .map(|(a, b)| format!("{}.{a} == {other}.{b}", new.lookup))
+                        .collect();
+                    fixes.push(format!("`on {}`", on.join(" && ")));
+                }
                 names.dedup();
                 diag.error(
                     span,
                     format!(
-                        "several foreign keys could join `{}`: {}; say which with `on`, e.g. `join {} on ..`",
+                        "several foreign keys could join `{}`: {}; say which one with `on`: {}",
                         new.display,
                         names.join(", "),
-                        new.lookup
+                        fixes.join(" or ")
                     ),
                 );
                 None

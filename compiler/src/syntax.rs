@@ -462,7 +462,13 @@ type PResult<T> = Result<T, syn::Error>;
 
 /// Parses a `query!` input.
 pub fn parse(input: TokenStream) -> PResult<Query> {
-    let mut c = Cursor::new(input, Span::call_site());
+    // Errors at the end of the input point at its last token.
+    let end = input
+        .clone()
+        .into_iter()
+        .last()
+        .map_or(Span::call_site(), |t| t.span());
+    let mut c = Cursor::new(input, end);
     let name =
         if c.peek_ident_any().is_some() && c.peek_punct_at(1, ':') && !c.peek_punct_at(2, ':') {
             let name = c.ident("a statement name")?;

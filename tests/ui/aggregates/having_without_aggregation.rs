@@ -1,0 +1,3 @@
+fn main() {
+    let _ = quarry::query!(select users { id } having id > 5);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = quarry::query!(select users join tags { users.username, tags.name });
+}

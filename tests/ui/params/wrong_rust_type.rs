@@ -1,0 +1,4 @@
+fn main() {
+    let id = "seven";
+    let _ = quarry::query!(select users where id == $id);
+}

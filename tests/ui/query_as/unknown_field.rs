@@ -1,0 +1,8 @@
+#[allow(dead_code)]
+struct User {
+    id: i32,
+}
+
+fn main() {
+    let _ = quarry::query_as!(User, select users { id, username });
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = quarry::query!(select orders where total like "1%");
+}

@@ -1,0 +1,4 @@
+fn main() {
+    let name = "randy";
+    let _ = quarry::query!(insert users { username: $name });
+}
