@@ -1,33 +1,7 @@
 //! Reading a live database's `sys.*` catalog into the schema model: the
-//! reflection queries as T-SQL text, one plain row struct per query, and the
-//! pure mapping [`build_schema`] from those rows to a [`Schema`].
-//!
-//! The queries are run by `cargo xtask schema refresh --url` (this crate knows
-//! no database client). Each returns a flat, documented column list; every
-//! name column is `sysname`, read as text. They need SQL Server 2016 or later
-//! (`sys.columns.generated_always_type`) or Azure SQL Database.
-//!
-//! Mapping rules worth knowing when a live snapshot is compared with one
-//! imported from DDL:
-//! - an alias type column gets its base system type in [`Column::ty`] and the
-//!   alias name in [`Column::alias_type`]; `sysname` is `nvarchar(128)`;
-//! - `max_length` is in bytes: `nchar`/`nvarchar` lengths are halved and `-1`
-//!   is `max`;
-//! - names the server generated for a primary key, unique or default
-//!   constraint (`PK__users__3213E83F…`) are dropped (`None`), since they
-//!   differ between two databases built from the same script; a
-//!   server-named foreign key gets the stable name the DDL importer gives an
-//!   unnamed one ([`stable_fk_name`]);
-//! - `dbo` is listed as a schema only when a table, view or alias type
-//!   lives in it;
-//! - a view column keeps only its type, nullability, alias type and
-//!   collation;
-//! - a column collation is kept only when it differs from the database's;
-//! - a table has triggers when it has any DML trigger, enabled or disabled (a
-//!   disabled one can be enabled without any other schema change).
-//!
-//! Rows that belong to an object [`OBJECTS`] did not return (an object created
-//! between two queries, or the SSMS diagram table it leaves out) are ignored.
+//! reflection queries as T-SQL text (run by `cargo xtask schema refresh --url`;
+//! this crate knows no database client), one plain row struct per query, and
+//! the pure mapping [`build_schema`] from those rows to a [`Schema`].
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -302,6 +276,11 @@ WHERE tr.parent_class = 1
 ORDER BY s.name, o.name, tr.name";
 
 /// Every reflection query with a short name, in the order a reader runs them.
+///
+/// Each returns a flat, documented column list; every name column is
+/// `sysname`, read as text. They need SQL Server 2016 or later
+/// (`sys.columns.generated_always_type`, `sys.tables.temporal_type`) or Azure
+/// SQL Database.
 pub const QUERIES: [(&str, &str); 9] = [
     ("database", DATABASE),
     ("schemas", SCHEMAS),
@@ -809,6 +788,28 @@ fn group<'a, R>(
 /// first type the model cannot hold, naming the column, and on catalog
 /// contents that cannot be consistent (a table without columns, two primary
 /// keys).
+///
+/// The mapping makes a database built from a DDL script read back as the
+/// DDL importer's snapshot of that script:
+/// - an alias type column gets its base system type in [`Column::ty`] and the
+///   alias name in [`Column::alias_type`]; `sysname` is `nvarchar(128)`;
+/// - `max_length` is in bytes: `nchar`/`nvarchar` lengths are halved and `-1`
+///   is `max` (see [`sql_type`]);
+/// - names the server generated for a primary key, unique or default
+///   constraint (`PK__users__3213E83F…`) are dropped (`None`), since they
+///   differ between two databases built from the same script; a
+///   server-named foreign key gets the stable name the DDL importer gives an
+///   unnamed one ([`stable_fk_name`]);
+/// - `dbo` is listed as a schema only when a table, view or alias type
+///   lives in it;
+/// - a view column keeps only its type, nullability, alias type and
+///   collation;
+/// - a column collation is kept only when it differs from the database's;
+/// - a table has triggers when it has any DML trigger, enabled or disabled (a
+///   disabled one can be enabled without any other schema change).
+///
+/// Rows that belong to an object [`OBJECTS`] did not return (an object
+/// created between two queries, or one that query leaves out) are ignored.
 pub fn build_schema(catalog: Catalog) -> Result<Schema, CatalogError> {
     let db_collation = catalog.database.collation.as_deref();
 

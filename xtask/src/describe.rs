@@ -1,12 +1,7 @@
-//! `cargo xtask schema describe --url`: the live check of the compiler's
-//! result types. Every generated statement pinned under `snapshots/` is sent
-//! to `sys.sp_describe_first_result_set` (which compiles it and never runs
-//! it), and the server's result columns are compared with the compiler's.
-//!
-//! Names, column count and types must agree (an error: the runtime would
-//! refuse the rows). Nullability differences are warnings: SQL Server's
-//! own inference is conservative for expressions, so the list is for a
-//! human to read.
+//! `cargo xtask schema describe --url`: every generated statement pinned
+//! under `snapshots/` is sent to `sys.sp_describe_first_result_set` (which
+//! compiles it and never runs it), and the server's result columns are
+//! compared with the ones the compiler inferred.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -151,6 +146,11 @@ fn server_type(c: &ServerColumn) -> Result<String, String> {
 }
 
 /// Compares the compiler's result columns with the server's.
+///
+/// Names, column count and types must agree (an error: the runtime would
+/// refuse the rows). Nullability differences are warnings: SQL Server's own
+/// inference is conservative for expressions, so they are for a human to
+/// read.
 pub fn compare(expected: &[ExpectedColumn], server: &[ServerColumn]) -> Vec<Finding> {
     let error = |message: String| Finding {
         severity: Severity::Error,
