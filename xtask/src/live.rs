@@ -38,7 +38,9 @@ pub(crate) use cell;
 /// runtime accepts: ADO.NET, `mssql://` URL, JDBC) and reads its schema.
 ///
 /// Runs on its own current-thread tokio runtime, so it must not be called
-/// from inside an async context.
+/// from inside an async context. The login needs `VIEW DEFINITION` on the
+/// database: SQL Server's metadata visibility silently leaves out of `sys.*`
+/// every object the login has no permission on.
 pub fn read_schema(url: &str) -> Result<Schema, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
