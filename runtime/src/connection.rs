@@ -83,7 +83,7 @@ impl fmt::Debug for Connection {
 
 /// Opens a connection from a connection string in any supported form (ADO.NET,
 /// `mssql://` / `sqlserver://` URL, JDBC); see
-/// [`ConnectOptions`](crate::ConnectOptions).
+/// [`ConnectOptions`].
 ///
 /// Each failure has its own error naming the server (never the password):
 /// [`Error::Config`], [`Error::Unreachable`], [`Error::Tls`],

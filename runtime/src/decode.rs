@@ -121,7 +121,7 @@ decode_via_tiberius! {
 impl Decode<kind::Text> for String {
     fn decode(data: &ColumnData<'static>) -> Option<Self> {
         match data {
-            ColumnData::String(Some(s)) => Some(s.to_string()),
+            ColumnData::String(Some(s)) => Some(String::from(&**s)),
             ColumnData::Xml(Some(x)) => Some(x.to_string()),
             _ => None,
         }
@@ -304,6 +304,16 @@ mod tests {
             .column("name", ColumnType::NVarchar, name)
             .column("ratio", ColumnType::Float8, ratio)
             .build()
+    }
+
+    #[test]
+    fn error_stays_small() {
+        // Every decoded field returns a `Result<T, Error>`: keep it cheap to move.
+        assert!(
+            std::mem::size_of::<Error>() <= 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Running checked statements: the [`Executor`] abstraction (a connection, a
 //! pool, a transaction) and the `fetch_*`/`execute` methods of
-//! [`Query`](crate::Query).
+//! [`Query`].
 //!
 //! Every statement is sent as an RPC call of `sp_executesql` (through
-//! tiberius's [`Command`](tiberius::Command)) with `@stmt` = the static SQL
+//! tiberius's [`Command`]) with `@stmt` = the static SQL
 //! text, `@params` = the compiler's declarations (`@P1 varchar(20), @P2
 //! int`) and `@P1..@Pn` bound from the query's arguments. The server thus
 //! sees the exact declared types, not tiberius's per-value guesses
@@ -191,11 +191,16 @@ pub(crate) enum Limit {
 pub(crate) fn length_limit(ty: &str) -> Option<Limit> {
     let (name, rest) = ty.split_once('(')?;
     let n: usize = rest.strip_suffix(')')?.trim().parse().ok()?;
-    match name.trim().to_ascii_lowercase().as_str() {
-        "nvarchar" | "nchar" => Some(Limit::Utf16(n)),
-        "varchar" | "char" => Some(Limit::Chars(n)),
-        "varbinary" | "binary" => Some(Limit::Bytes(n)),
-        _ => None,
+    let name = name.trim();
+    let is = |t: &str| name.eq_ignore_ascii_case(t);
+    if is("nvarchar") || is("nchar") {
+        Some(Limit::Utf16(n))
+    } else if is("varchar") || is("char") {
+        Some(Limit::Chars(n))
+    } else if is("varbinary") || is("binary") {
+        Some(Limit::Bytes(n))
+    } else {
+        None
     }
 }
 
@@ -244,9 +249,16 @@ fn check_lengths(statement: &'static Statement, args: &[Param<'_>]) -> Result<()
     Ok(())
 }
 
-/// Builds the `sp_executesql` RPC call for a statement. Only borrows: the
-/// SQL text and declarations are `'static`, string arguments stay borrowed.
-pub(crate) fn build_command<'a>(
+/// Builds the `sp_executesql` RPC call for a statement, as every `fetch_*`
+/// and `execute` sends it. Only borrows: the SQL text and declarations are
+/// `'static`, parameter names come from a static table, string arguments
+/// stay borrowed. Public for callers that drive tiberius themselves (through
+/// [`Connection::client`]) and for benchmarks.
+///
+/// Fails with [`Error::ParamTooLong`] for an over-long string or binary
+/// argument and [`Error::Usage`] when `args` lacks an index the statement
+/// refers to.
+pub fn build_command<'a>(
     statement: &'static Statement,
     args: &[Param<'a>],
 ) -> Result<Command<'a>, Error> {

@@ -9,7 +9,7 @@ use tiberius::ColumnData;
 
 /// Marker types for the SQL type families a parameter or column can have.
 /// The compiler picks the marker from the snapshot; the Rust type is checked
-/// against it by [`Encode`](super::Encode) and [`Decode`](crate::Decode).
+/// against it by [`Encode`] and [`Decode`](crate::Decode).
 pub mod kind {
     macro_rules! kinds {
         ($($(#[$m:meta])* $name:ident,)*) => {$(

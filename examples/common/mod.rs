@@ -1,0 +1,135 @@
+//! Shared set-up for the examples: find the server, install the repository's
+//! test schema (`tests/schema/`, the DDL the committed `quarry.schema` was
+//! imported from) when it is missing, so every `query!` in the examples
+//! meets the tables it was checked against.
+//!
+//! Point the examples at a scratch database: they insert and delete rows.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use quarry::{Connection, Error};
+
+/// The connection string from `QUARRY_DATABASE_URL` or `QUARRY_TEST_URL`;
+/// `None` (after saying how to run the example) when neither is set.
+pub fn database_url(example: &str) -> Option<String> {
+    for var in ["QUARRY_DATABASE_URL", "QUARRY_TEST_URL"] {
+        if let Ok(url) = std::env::var(var) {
+            if !url.trim().is_empty() {
+                return Some(url);
+            }
+        }
+    }
+    println!(
+        "{example}: no server configured, nothing to do. Set QUARRY_DATABASE_URL (or QUARRY_TEST_URL) to a \
+         scratch database, e.g.\n  QUARRY_DATABASE_URL='Server=tcp:localhost,1433;Database=quarry_demo;User Id=sa;\
+         Password=...;TrustServerCertificate=true' cargo run --example {example}"
+    );
+    None
+}
+
+/// Connects and makes sure the test schema exists.
+pub async fn connect_and_prepare(url: &str) -> Result<Connection, Error> {
+    let mut conn = quarry::connect(url).await?;
+    install_schema(&mut conn).await?;
+    Ok(conn)
+}
+
+/// Runs the DDL under `tests/schema/` unless `dbo.users` already exists:
+/// schemas, types, tables (retrying those whose foreign keys point at a table
+/// not created yet), views, triggers. Each file is split at `GO` lines.
+pub async fn install_schema(conn: &mut Connection) -> Result<(), Error> {
+    let rows = conn
+        .query_raw("SELECT CASE WHEN OBJECT_ID(N'dbo.users') IS NULL THEN 0 ELSE 1 END")
+        .await?;
+    if rows
+        .first()
+        .and_then(|r| r.try_get::<i32, _>(0).ok().flatten())
+        == Some(1)
+    {
+        return Ok(());
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schema");
+    let files = sql_files(&root);
+    let kind = |f: &PathBuf, k: &str| f.components().any(|c| c.as_os_str() == k);
+    for f in files.iter().filter(|f| kind(f, "Security")) {
+        run_file(conn, f).await?;
+    }
+    for f in files.iter().filter(|f| kind(f, "Types")) {
+        run_file(conn, f).await?;
+    }
+    // Tables whose foreign keys point at a table not created yet fail; run
+    // the failures again until a pass makes no progress.
+    let mut pending: Vec<&PathBuf> = files.iter().filter(|f| kind(f, "Tables")).collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut failed = Vec::new();
+        let mut last_error = None;
+        for f in pending {
+            if let Err(e) = run_file(conn, f).await {
+                failed.push(f);
+                last_error = Some(e);
+            }
+        }
+        if let (Some(e), true) = (last_error, failed.len() == before) {
+            return Err(e);
+        }
+        pending = failed;
+    }
+    for f in files
+        .iter()
+        .filter(|f| kind(f, "Views") || kind(f, "Triggers"))
+    {
+        run_file(conn, f).await?;
+    }
+    println!("installed the test schema from {}", root.display());
+    Ok(())
+}
+
+fn sql_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "sql") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn run_file(conn: &mut Connection, file: &Path) -> Result<(), Error> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::Usage {
+        message: format!("cannot read {}: {e}", file.display()),
+    })?;
+    let mut batch = String::new();
+    for line in text.lines().chain(std::iter::once("GO")) {
+        if line.trim().eq_ignore_ascii_case("GO") {
+            if !batch.trim().is_empty() {
+                conn.execute_raw(&batch).await?;
+            }
+            batch.clear();
+        } else {
+            batch.push_str(line);
+            batch.push('\n');
+        }
+    }
+    Ok(())
+}
+
+/// Prints an error and exits non-zero: examples fail loudly.
+pub fn exit_on_error(result: Result<(), Error>) {
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
