@@ -44,6 +44,16 @@ pub fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// True when two identifiers are equal case-insensitively (as [`fold`]
+/// compares them), without allocating when both are ASCII.
+pub fn names_eq(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        fold(a) == fold(b)
+    }
+}
+
 /// The length of a character or binary type: a number of units, or `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Length {
@@ -443,9 +453,7 @@ impl Table {
 
     /// Finds a column by name, case-insensitively.
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name) || fold(&c.name) == fold(name))
+        self.columns.iter().find(|c| names_eq(&c.name, name))
     }
 
     /// True when `columns` (in any order) are exactly the primary key or a
@@ -530,14 +538,14 @@ impl Schema {
         }
         schemas.sort_by_key(|s| fold(s));
         schemas.dedup_by(|a, b| fold(a) == fold(b));
-        types.sort_by_key(|t| t.name.key());
-        tables.sort_by_key(|t| t.name.key());
+        // Cached keys: each key is folded once, not once per comparison.
+        types.sort_by_cached_key(|t| t.name.key());
+        tables.sort_by_cached_key(|t| t.name.key());
         for t in &mut tables {
             t.unique_keys
                 .sort_by(|a, b| a.name.cmp(&b.name).then(a.columns.cmp(&b.columns)));
-            t.foreign_keys
-                .sort_by(|a, b| fold(&a.name).cmp(&fold(&b.name)));
-            t.indexes.sort_by(|a, b| fold(&a.name).cmp(&fold(&b.name)));
+            t.foreign_keys.sort_by_cached_key(|k| fold(&k.name));
+            t.indexes.sort_by_cached_key(|k| fold(&k.name));
         }
         let mut by_name = HashMap::with_capacity(tables.len());
         for (i, t) in tables.iter().enumerate() {
@@ -647,7 +655,16 @@ impl SqlType {
     /// `datetime2` is `datetime2(7)`, `float(24)` is `real`, `numeric` is
     /// `decimal` and `timestamp` is `rowversion`.
     pub fn from_parts(name: &str, args: &[TypeArg]) -> Result<SqlType, TypeNameError> {
-        let lower = name.to_ascii_lowercase();
+        // No system type name is longer than 16 bytes; lower-case on the
+        // stack, since this runs for every column of every snapshot load.
+        let mut buf = [0u8; 16];
+        if name.len() > buf.len() {
+            return Err(TypeNameError::Unknown);
+        }
+        for (d, c) in buf.iter_mut().zip(name.bytes()) {
+            *d = c.to_ascii_lowercase();
+        }
+        let lower = std::str::from_utf8(&buf[..name.len()]).map_err(|_| TypeNameError::Unknown)?;
         let invalid = |msg: &str| Err(TypeNameError::Invalid(format!("`{lower}` {msg}")));
         let plain = |ty: SqlType| {
             if args.is_empty() {
@@ -678,7 +695,7 @@ impl SqlType {
                 ))),
             }
         };
-        match lower.as_str() {
+        match lower {
             "bit" => plain(SqlType::Bit),
             "tinyint" => plain(SqlType::TinyInt),
             "smallint" => plain(SqlType::SmallInt),

@@ -511,10 +511,7 @@ impl<'p> Parser<'p> {
             return Err(self.invalid(line, format!("`{}` has no columns", t.name)));
         }
         for (i, c) in t.columns.iter().enumerate() {
-            if t.columns[..i]
-                .iter()
-                .any(|d| d.name.eq_ignore_ascii_case(&c.name) || fold(&d.name) == fold(&c.name))
-            {
+            if t.columns[..i].iter().any(|d| names_eq(&d.name, &c.name)) {
                 return Err(self.invalid(
                     line,
                     format!("`{}` has two columns named `{}`", t.name, c.name),
@@ -641,8 +638,10 @@ impl<'a> Line<'a> {
     }
 
     fn skip_ws(&mut self) {
-        let rest = self.rest();
-        self.pos += rest.len() - rest.trim_start().len();
+        let b = self.text.as_bytes();
+        while self.pos < b.len() && matches!(b[self.pos], b' ' | b'\t') {
+            self.pos += 1;
+        }
     }
 
     /// A short description of what is at the cursor, for error messages.
@@ -680,10 +679,21 @@ impl<'a> Line<'a> {
     fn peek_word(&mut self) -> &'a str {
         self.skip_ws();
         let rest = self.rest();
-        let len = rest
-            .char_indices()
-            .find(|&(_, c)| !is_word_char(c))
-            .map_or(rest.len(), |(i, _)| i);
+        // ASCII fast path; any other character is judged as a `char`.
+        let mut len = 0;
+        for (i, &b) in rest.as_bytes().iter().enumerate() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$' | b'@' | b'#') {
+                len = i + 1;
+            } else if b.is_ascii() {
+                break;
+            } else {
+                len = rest[i..]
+                    .char_indices()
+                    .find(|&(_, c)| !is_word_char(c))
+                    .map_or(rest.len(), |(j, _)| i + j);
+                break;
+            }
+        }
         &rest[..len]
     }
 
