@@ -312,7 +312,7 @@ impl E<'_> {
                                 SqlType::VarChar(Length::Fixed(30))
                             }
                         })
-                        .try_fold(SqlType::VarChar(Length::Fixed(1)), |a, b| concat(a, b)),
+                        .try_fold(SqlType::VarChar(Length::Fixed(1)), concat),
                     _ => None,
                 }
             }
@@ -331,10 +331,8 @@ fn number_type(text: &str) -> SqlType {
         return SqlType::Float;
     }
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    if frac.is_empty() && !text.contains('.') {
-        if int.parse::<i32>().is_ok() {
-            return SqlType::Int;
-        }
+    if !text.contains('.') && int.parse::<i32>().is_ok() {
+        return SqlType::Int;
     }
     let int_digits = int.trim_start_matches('0').len();
     let scale = frac.len().min(38);

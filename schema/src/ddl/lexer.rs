@@ -192,13 +192,14 @@ pub(crate) fn tokenize(src: &str) -> (Vec<Token>, Vec<LexError>) {
                     i += 1;
                 }
                 let word = &src[start..i];
-                if word.eq_ignore_ascii_case("go") && last_tok_line != start_line {
-                    if let Some((count_end, _)) = go_tail(b, i) {
-                        push(&mut toks, Kind::Go, word.to_string(), i);
-                        i = count_end;
-                        last_tok_line = start_line;
-                        continue;
-                    }
+                let go_end = (word.eq_ignore_ascii_case("go") && last_tok_line != start_line)
+                    .then(|| go_tail(b, i))
+                    .flatten();
+                if let Some((count_end, _)) = go_end {
+                    push(&mut toks, Kind::Go, word.to_string(), i);
+                    i = count_end;
+                    last_tok_line = start_line;
+                    continue;
                 }
                 push(&mut toks, Kind::Word, word.to_string(), i);
             }

@@ -469,12 +469,15 @@ impl<'a> P<'a> {
             }
             if depth == 0 && t.kind == Kind::Word && !merge && !permissions {
                 let w = t.value.to_ascii_lowercase();
-                let select_after_insert = first.eq_ignore_ascii_case("insert")
-                    && matches!(w.as_str(), "select" | "with" | "exec" | "execute");
+                // `INSERT .. EXEC proc` and `UPDATE .. SET` continue the
+                // statement; SELECT and WITH never start a skipped one.
+                let exec_after_insert = first.eq_ignore_ascii_case("insert")
+                    && matches!(w.as_str(), "exec" | "execute");
                 let stops = STATEMENT_STARTS.contains(&w.as_str())
                     && !(update && w == "set")
-                    && !select_after_insert
-                    && !(w == "with" || w == "select");
+                    && !exec_after_insert
+                    && w != "with"
+                    && w != "select";
                 if stops {
                     return;
                 }
@@ -1342,10 +1345,8 @@ impl<'a> P<'a> {
             return Ok(());
         }
         let table = self.qname()?;
-        if self.eat_kw("with") {
-            if !(self.eat_kw("check") || self.eat_kw("nocheck")) {
-                return self.err("CHECK or NOCHECK after WITH");
-            }
+        if self.eat_kw("with") && !(self.eat_kw("check") || self.eat_kw("nocheck")) {
+            return self.err("CHECK or NOCHECK after WITH");
         }
         if self.eat_kw("add") {
             let mut columns = Vec::new();
