@@ -243,6 +243,7 @@ fn ssms_generated_install_script() {
     assert_eq!(k.get("ALTER TABLE CHECK CONSTRAINT"), Some(&3));
     assert_eq!(k.get("EXEC"), Some(&2), "extended properties");
     assert_eq!(k.get("USE"), Some(&3));
+    assert_eq!(k.get("ALTER TABLE ENABLE TRIGGER"), Some(&1));
     assert_eq!(k.get("CREATE TYPE AS TABLE"), Some(&1));
     insta::assert_snapshot!("install_script_diagnostics", diagnostics(&i));
     insta::assert_snapshot!("install_script_snapshot", snapshot::render(s));
@@ -472,6 +473,15 @@ fn views_that_are_not_plain_columns_are_left_out_with_a_reason() {
         assert!(i.schema.table(None, "w").is_none());
         assert!(i.schema.table(None, "t").is_some());
     }
+    // A view over a view defined later in the file.
+    let i = import(&format!(
+        "{base}CREATE VIEW dbo.outer_v AS SELECT x FROM dbo.inner_v\nGO\nCREATE VIEW dbo.inner_v AS SELECT id AS x FROM dbo.t"
+    ));
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    assert_eq!(
+        i.schema.table(None, "outer_v").map(|v| v.columns[0].ty),
+        Some(SqlType::Int)
+    );
     let i = import(&format!(
         "{base}CREATE VIEW dbo.w AS SELECT TOP (10) x = a.id, b.*, [a].[v] [value] FROM dbo.t AS a LEFT JOIN dbo.t b ON b.id = a.v ORDER BY a.id"
     ));

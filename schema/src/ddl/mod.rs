@@ -488,9 +488,39 @@ impl Builder {
                 }
             }
         }
-        // 5. Views, which read the finished tables.
-        let views = std::mem::take(&mut self.views);
-        for v in views {
+        // 5. Views, which read the finished tables, and may read other
+        // views defined in later files: resolve in rounds, each taking the
+        // views whose sources all exist, until no round makes progress.
+        let (mut pending, on_views): (Vec<Deferred>, Vec<Deferred>) =
+            std::mem::take(&mut self.views)
+                .into_iter()
+                .partition(|d| matches!(d.stmt, Stmt::View { .. }));
+        loop {
+            let before = pending.len();
+            let mut waiting = Vec::new();
+            for v in pending {
+                let ready = match &v.stmt {
+                    Stmt::View {
+                        select: Ok(sel), ..
+                    } => sel
+                        .sources
+                        .iter()
+                        .all(|src| self.by_name.contains_key(&src.table.key())),
+                    _ => true,
+                };
+                if ready {
+                    self.view(&mut tables, v);
+                } else {
+                    waiting.push(v);
+                }
+            }
+            pending = waiting;
+            if pending.is_empty() || pending.len() == before {
+                break;
+            }
+        }
+        // What is left reads something that does not exist: say so.
+        for v in pending.into_iter().chain(on_views) {
             self.view(&mut tables, v);
         }
         // 6. Foreign keys: the referenced table and columns must exist.

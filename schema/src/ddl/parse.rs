@@ -1420,11 +1420,14 @@ impl<'a> P<'a> {
                 .push((line, Stmt::AlterDrop { table, items }));
             return Ok(());
         }
-        let kind = self
+        let mut kind = self
             .peek()
             .filter(|t| t.kind == Kind::Word)
             .map(|t| t.value.to_ascii_uppercase())
             .unwrap_or_default();
+        if kind == "ENABLE" || kind == "DISABLE" {
+            kind.push_str(" TRIGGER");
+        }
         self.skipped(format!("ALTER TABLE {kind}").trim_end());
         self.skip_statement("alter");
         Ok(())
