@@ -23,6 +23,7 @@ pub trait Decode<K>: Sized {
 }
 
 /// True when the wire value is NULL, whatever its type.
+#[inline]
 fn is_null(data: &ColumnData<'_>) -> bool {
     match data {
         ColumnData::U8(v) => v.is_none(),
@@ -194,6 +195,7 @@ pub fn nullable_column<K, T: Decode<K>>(
 /// exact 4-decimal number it is on the wire (exact up to ±2^53/10^4, about
 /// 9·10^11, beyond which tiberius's `f64` has already rounded). A plain
 /// `float` column is left alone, so it still fails a `Decimal` field.
+#[inline]
 fn money_as_numeric(
     row: &tiberius::Row,
     index: usize,
@@ -218,26 +220,33 @@ fn money_as_numeric(
     )))
 }
 
+#[inline]
 fn cell<'r>(
     row: &'r tiberius::Row,
     index: usize,
     statement: &'static Statement,
 ) -> Result<&'r ColumnData<'static>, Error> {
-    row.cells()
-        .nth(index)
-        .map(|(_, d)| d)
-        .ok_or_else(|| Error::Decode {
-            statement,
-            column: statement.columns.get(index).map_or("?", |c| c.name).into(),
-            expected: statement
-                .columns
-                .get(index)
-                .map_or("a column", |c| c.sql_type)
-                .into(),
-            actual: format!("a row of {} columns", row.len()),
-        })
+    row.get_column_data(index)
+        .map_err(|_| missing(row, index, statement))
 }
 
+#[cold]
+#[inline(never)]
+fn missing(row: &tiberius::Row, index: usize, statement: &'static Statement) -> Error {
+    Error::Decode {
+        statement,
+        column: statement.columns.get(index).map_or("?", |c| c.name).into(),
+        expected: statement
+            .columns
+            .get(index)
+            .map_or("a column", |c| c.sql_type)
+            .into(),
+        actual: format!("a row of {} columns", row.len()),
+    }
+}
+
+#[cold]
+#[inline(never)]
 fn mismatch(statement: &'static Statement, index: usize, actual: &str) -> Error {
     let col = statement.columns.get(index);
     let expected = match col {

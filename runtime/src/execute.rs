@@ -152,28 +152,28 @@ fn param_name(index: usize) -> Option<&'static str> {
 pub(crate) fn declared_types(decls: &str) -> impl Iterator<Item = &str> {
     let mut rest = decls;
     std::iter::from_fn(move || {
-        if rest.trim().is_empty() {
+        let trimmed = rest.trim_start();
+        if trimmed.is_empty() {
             return None;
         }
+        // Declarations are ASCII; scanning bytes keeps this cheap.
+        let bytes = trimmed.as_bytes();
         let mut depth = 0usize;
-        let mut end = rest.len();
-        for (i, c) in rest.char_indices() {
-            match c {
-                '(' => depth += 1,
-                ')' => depth = depth.saturating_sub(1),
-                ',' if depth == 0 => {
+        let mut end = bytes.len();
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => {
                     end = i;
                     break;
                 }
                 _ => {}
             }
         }
-        let item = rest[..end].trim();
-        rest = rest.get(end + 1..).unwrap_or("");
-        Some(
-            item.split_once(char::is_whitespace)
-                .map_or("", |(_, ty)| ty.trim()),
-        )
+        let item = &trimmed[..end];
+        rest = trimmed.get(end + 1..).unwrap_or("");
+        Some(item.find(' ').map_or("", |i| item[i + 1..].trim()))
     })
 }
 
@@ -358,7 +358,10 @@ impl Connection {
                             }
                         }
                     }
-                    Ok(Some(CommandItem::RowsAffected(n))) => affected += n,
+                    // The statement's own DONE comes after those of any
+                    // triggers it fired: keep the last count, so a trigger's
+                    // INSERT into a log table is not added to it.
+                    Ok(Some(CommandItem::RowsAffected(n))) => affected = n,
                     Ok(Some(_)) => {}
                     Ok(None) => break,
                     Err(e) => {
@@ -419,8 +422,10 @@ impl<'a, R: Send> Query<'a, R> {
     }
 
     /// Runs the statement and returns the number of rows it affected
-    /// (INSERT/UPDATE/DELETE/MERGE; for a statement with a result set, the
-    /// number of rows returned, which are not decoded).
+    /// (INSERT/UPDATE/DELETE/MERGE: the count SQL Server reports for the
+    /// statement, not including rows changed by triggers; for a statement
+    /// with a result set, such as one with `returning`, the number of rows
+    /// returned, which are not decoded).
     pub async fn execute<'c, E: Executor<'c>>(self, executor: E) -> Result<u64, Error> {
         let mut conn = executor.acquire().await?;
         conn.run_statement(self.statement, &self.args, &mut |_| Ok(()))
