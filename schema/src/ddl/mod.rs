@@ -134,15 +134,16 @@ pub fn plural(n: usize, word: &str) -> String {
 }
 
 /// Imports `.sql` files. A directory is walked recursively for `*.sql` files
-/// (any case) in sorted path order; files named directly are read in the
-/// given order. An unreadable file is an error diagnostic, not a failure.
+/// (any case) in sorted path order, leaving out hidden folders and SSDT's
+/// `bin` and `obj` build output; files named directly are read in the given
+/// order. An unreadable file is an error diagnostic, not a failure.
 pub fn import_files(paths: &[PathBuf]) -> Import {
     let mut files = Vec::new();
     let mut b = Builder::default();
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
-            if let Err(e) = walk(p, &mut found) {
+            if let Err(e) = walk(p, &mut found, 0) {
                 b.diag(p, 1, Severity::Error, format!("cannot read directory: {e}"));
             }
             found.sort();
@@ -174,11 +175,23 @@ pub fn import_str(text: &str, file: &Path) -> Import {
     b.finish(1)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()> {
+    // A bound on depth keeps a symbolic-link loop from recursing forever.
+    if depth > 32 {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            walk(&path, out)?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            // SSDT build output (`bin/Debug/App_Create.sql` repeats every
+            // object) and hidden folders are not sources.
+            let skip = name.starts_with('.')
+                || name.eq_ignore_ascii_case("bin")
+                || name.eq_ignore_ascii_case("obj");
+            if !skip {
+                walk(&path, out, depth + 1)?;
+            }
         } else if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
