@@ -492,10 +492,10 @@ impl<'s> Checker<'s, '_> {
 
     fn pred(&mut self, e: &Expr) -> Val {
         let v = self.expr(e, None);
-        self.to_pred(v, e.span)
+        self.as_condition(v, e.span)
     }
 
-    fn to_pred(&mut self, mut v: Val, span: Span) -> Val {
+    fn as_condition(&mut self, mut v: Val, span: Span) -> Val {
         if v.pred {
             return v;
         }
@@ -555,10 +555,10 @@ impl<'s> Checker<'s, '_> {
             ExprKind::Paren(x) => self.expr(x, expected),
             ExprKind::Neg(x) => {
                 let v = self.expr(x, expected);
-                if let Some(t) = v.ty {
-                    if family(&t) != Family::Number {
-                        self.err(x.span, format!("cannot negate a value of type {t}"));
-                    }
+                if let Some(t) = v.ty
+                    && family(&t) != Family::Number
+                {
+                    self.err(x.span, format!("cannot negate a value of type {t}"));
                 }
                 let mut out = Val::new(IrExpr::Neg(Box::new(v.ir.clone())), v.ty, v.nullable);
                 out.absorb(&v);
@@ -583,13 +583,13 @@ impl<'s> Checker<'s, '_> {
             } => {
                 let v = self.expr(expr, None);
                 let v = self.scalar(v, expr.span);
-                if let Some(t) = v.ty {
-                    if family(&t) != Family::Str {
-                        self.err(
+                if let Some(t) = v.ty
+                    && family(&t) != Family::Str
+                {
+                    self.err(
                             expr.span,
                             format!("`like` needs a string, but this is {t}; compare it with `==`, or convert it: `cast(x as varchar(30)) like ..`"),
                         );
-                    }
                 }
                 let pty = v.ty.filter(|t| family(t) == Family::Str);
                 let p = self.expr(pattern, pty);
@@ -666,16 +666,16 @@ impl<'s> Checker<'s, '_> {
                 self.ctx = saved;
                 if cols.len() != 1 {
                     self.err(select.kw, format!("a subquery after `in` must select exactly one column, this one selects {}; write `select t {{ column }}`", cols.len()));
-                } else if let (Some(a), b) = (v.ty, cols[0].ty) {
-                    if !compatible(&a, &b) {
-                        self.err(
-                            select.kw,
-                            format!(
-                                "cannot compare {a} with the subquery's column `{}` of type {b}",
-                                cols[0].name
-                            ),
-                        );
-                    }
+                } else if let (Some(a), b) = (v.ty, cols[0].ty)
+                    && !compatible(&a, &b)
+                {
+                    self.err(
+                        select.kw,
+                        format!(
+                            "cannot compare {a} with the subquery's column `{}` of type {b}",
+                            cols[0].name
+                        ),
+                    );
                 }
                 let mut out = Val::new(
                     IrExpr::InSelect(Box::new(v.ir.clone()), Box::new(sub), *negated),
@@ -775,13 +775,13 @@ impl<'s> Checker<'s, '_> {
     }
 
     fn check_compatible(&mut self, a: &Val, b: &Val, span: Span, verb: &str) {
-        if let (Some(x), Some(y)) = (a.ty, b.ty) {
-            if !compatible(&x, &y) {
-                self.err(
+        if let (Some(x), Some(y)) = (a.ty, b.ty)
+            && !compatible(&x, &y)
+        {
+            self.err(
                     span,
                     format!("mismatched types: cannot {verb} {x} with {y}; use a value of type {x} (or `cast(.. as {x})`)"),
                 );
-            }
         }
     }
 
@@ -1198,13 +1198,13 @@ impl<'s> Checker<'s, '_> {
                 }
                 let a = self.expr(&args[0], None);
                 let a = self.scalar(a, args[0].span);
-                if let Some(t) = a.ty {
-                    if family(&t) != Family::Str {
-                        self.err(
-                            args[0].span,
-                            format!("`{fname}` needs a string, but this is {t}"),
-                        );
-                    }
+                if let Some(t) = a.ty
+                    && family(&t) != Family::Str
+                {
+                    self.err(
+                        args[0].span,
+                        format!("`{fname}` needs a string, but this is {t}"),
+                    );
                 }
                 let ty = if func == Func::Len {
                     Some(SqlType::Int)
@@ -1262,14 +1262,14 @@ impl<'s> Checker<'s, '_> {
                 if func == Func::DateAdd {
                     let n = self.expr(&args[1], Some(SqlType::Int));
                     let n = self.scalar(n, args[1].span);
-                    if let Some(t) = n.ty {
-                        if family(&t) != Family::Number {
-                            self.err(
-                                args[1].span,
-                                format!("`dateadd` adds a number of {part:?}s, but this is {t}")
-                                    .to_lowercase(),
-                            );
-                        }
+                    if let Some(t) = n.ty
+                        && family(&t) != Family::Number
+                    {
+                        self.err(
+                            args[1].span,
+                            format!("`dateadd` adds a number of {part:?}s, but this is {t}")
+                                .to_lowercase(),
+                        );
                     }
                     let d = self.expr(
                         &args[2],
@@ -1380,13 +1380,13 @@ impl<'s> Checker<'s, '_> {
                 }
                 let a = self.expr(&args[0], expected);
                 let a = self.scalar(a, args[0].span);
-                if let Some(t) = a.ty {
-                    if family(&t) != Family::Number {
-                        self.err(
-                            args[0].span,
-                            format!("`{fname}` needs a number, but this is {t}"),
-                        );
-                    }
+                if let Some(t) = a.ty
+                    && family(&t) != Family::Number
+                {
+                    self.err(
+                        args[0].span,
+                        format!("`{fname}` needs a number, but this is {t}"),
+                    );
                 }
                 let mut irs = vec![a.ir.clone()];
                 let mut v = Val::new(IrExpr::Null, a.ty, a.nullable);
@@ -1433,13 +1433,13 @@ impl<'s> Checker<'s, '_> {
     }
 
     fn need_temporal(&mut self, v: &Val, span: Span, fname: &str) {
-        if let Some(t) = v.ty {
-            if !t.is_temporal() {
-                self.err(
-                    span,
-                    format!("`{fname}` needs a date or time, but this is {t}"),
-                );
-            }
+        if let Some(t) = v.ty
+            && !t.is_temporal()
+        {
+            self.err(
+                span,
+                format!("`{fname}` needs a date or time, but this is {t}"),
+            );
         }
     }
 
@@ -1580,10 +1580,10 @@ impl<'s> Checker<'s, '_> {
         };
         let root = self.source(&s.from, from_span);
         let mut ok = root.is_some();
-        if let Some((idx, _)) = root {
-            if let Some(src) = self.take_source_ir(idx, &hints) {
-                ir.from = src;
-            }
+        if let Some((idx, _)) = root
+            && let Some(src) = self.take_source_ir(idx, &hints)
+        {
+            ir.from = src;
         }
         let saved = self.ctx;
         self.ctx = Ctx::default();
@@ -1596,12 +1596,11 @@ impl<'s> Checker<'s, '_> {
                 ok = false;
                 continue;
             };
-            if j.left {
-                if let Some(level) = self.res.levels.last_mut() {
-                    if let Some(src) = level.get_mut(idx) {
-                        src.nullable = true;
-                    }
-                }
+            if j.left
+                && let Some(level) = self.res.levels.last_mut()
+                && let Some(src) = level.get_mut(idx)
+            {
+                src.nullable = true;
             }
             let on = match &j.on {
                 Some(e) => {
@@ -1636,12 +1635,18 @@ impl<'s> Checker<'s, '_> {
             }
         }
 
+        if !ok {
+            // Without its sources, every column of this select would be an
+            // unrelated follow-on error; the source errors say it all.
+            self.ctx = saved;
+            return (ir, Vec::new());
+        }
         let grouped = !s.group_by.is_empty()
             || s.projection.as_ref().is_some_and(|p| {
                 p.iter()
                     .any(|i| matches!(i, ProjItem::Expr { expr, .. } if ast_has_aggregate(expr)))
             })
-            || s.having.is_some();
+            || s.having.as_ref().is_some_and(|(_, h)| ast_has_aggregate(h));
 
         // where
         if let Some(w) = &s.where_ {
@@ -1852,16 +1857,16 @@ impl<'s> Checker<'s, '_> {
                 grouped: !s.group_by.is_empty(),
                 ..Ctx::default()
             };
-            if let ExprKind::Column(parts) = &o.expr.kind {
-                if parts.len() == 1 {
-                    let n = parts[0].to_string();
-                    let is_output = ir.projection.iter().any(|p| {
+            if let ExprKind::Column(parts) = &o.expr.kind
+                && parts.len() == 1
+            {
+                let n = parts[0].to_string();
+                let is_output = ir.projection.iter().any(|p| {
                         p.name.eq_ignore_ascii_case(&n) && !matches!(&p.expr, IrExpr::Column { name, .. } if name.eq_ignore_ascii_case(&n))
                     });
-                    if is_output {
-                        ir.order_by.push((IrExpr::OutputName(n), o.desc));
-                        continue;
-                    }
+                if is_output {
+                    ir.order_by.push((IrExpr::OutputName(n), o.desc));
+                    continue;
                 }
             }
             let v = self.expr(&o.expr, None);
@@ -1992,16 +1997,16 @@ impl<'s> Checker<'s, '_> {
                 _ => {
                     let v = self.expr(&a.value, Some(col.ty));
                     let v = self.scalar(v, a.value.span);
-                    if let Some(vt) = v.ty {
-                        if !compatible(&col.ty, &vt) {
-                            self.err(
-                                a.value.span,
-                                format!(
-                                    "mismatched types: column `{}` is {} but this value is {vt}",
-                                    col.name, col.ty
-                                ),
-                            );
-                        }
+                    if let Some(vt) = v.ty
+                        && !compatible(&col.ty, &vt)
+                    {
+                        self.err(
+                            a.value.span,
+                            format!(
+                                "mismatched types: column `{}` is {} but this value is {vt}",
+                                col.name, col.ty
+                            ),
+                        );
                     }
                     if v.nullable && !col.nullable {
                         self.err(a.value.span, format!("`{}` is NOT NULL but this value can be NULL; wrap it in `coalesce(.., default)`", col.name));

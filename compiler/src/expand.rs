@@ -1,5 +1,5 @@
 //! Stage 5, `expand`: the Rust tokens a `query!` becomes. One `static`
-//! [`Statement`](../../quarry_runtime/struct.Statement.html) per variant
+//! `quarry::Statement` per variant
 //! (registered in `quarry::STATEMENTS`), a plain row struct, a non-generic
 //! decode function and the argument binds, each spanned on the user's token so
 //! rustc's own type errors land there. No SQL is built at run time.

@@ -501,19 +501,19 @@ pub enum IrExpr {
     And(Box<IrExpr>, Box<IrExpr>),
     /// l OR r
     Or(Box<IrExpr>, Box<IrExpr>),
-    /// e [NOT] LIKE p
+    /// `e [NOT] LIKE p`
     Like(Box<IrExpr>, Box<IrExpr>, bool),
-    /// e [NOT] IN (a, b)
+    /// `e [NOT] IN (a, b)`
     InList(Box<IrExpr>, Vec<IrExpr>, bool),
-    /// e [NOT] IN (SELECT [value] FROM OPENJSON(@p) WITH ([value] ty '$'))
+    /// `e [NOT] IN (SELECT [value] FROM OPENJSON(@p) WITH ([value] ty '$'))`
     InJson(Box<IrExpr>, usize, SqlType, bool),
-    /// e [NOT] IN (subquery)
+    /// `e [NOT] IN (subquery)`
     InSelect(Box<IrExpr>, Box<IrSelect>, bool),
-    /// [NOT] EXISTS (subquery)
+    /// `[NOT] EXISTS (subquery)`
     Exists(Box<IrSelect>),
-    /// e [NOT] BETWEEN lo AND hi
+    /// `e [NOT] BETWEEN lo AND hi`
     Between(Box<IrExpr>, Box<IrExpr>, Box<IrExpr>, bool),
-    /// e IS [NOT] NULL
+    /// `e IS [NOT] NULL`
     IsNull(Box<IrExpr>, bool),
     /// f(args)
     Call(Func, Vec<IrExpr>, bool),

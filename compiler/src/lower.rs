@@ -674,39 +674,129 @@ mod tests {
     }
 
     #[test]
-    fn print_examples() {
-        for ts in [
-            quote!(select users { id, username, created_at } where username != "admin" && created_at >= $since order by created_at desc limit 5),
-            quote!(select users join orders { users.username, orders.total } where orders.total > 100),
-            quote!(select users left join orders { users.username, orders.id as order_id }),
-            quote!(select users join orders { users.username, count(orders.id) as order_count, sum(orders.total) as total_spent } group by users.username having sum(orders.total) > 500),
-            quote!(select orders where user_id == $user_id? && created_at >= $since? order by created_at desc offset $skip limit 20),
-            quote!(insert users { username: $name, fullname: $full } returning id),
-            quote!(update orders set { total: total * (1 - $discount) } where total > $threshold),
-            quote!(upsert users on username { username: $name, fullname: $full }),
-            quote!(select users where id == $id for update nowait),
-            quote!(select users where id in $ids && fullname like "R%"),
-            quote!(select employees e left join employees m on e.manager_id == m.id { e.name, m.name as manager }),
-            quote!(select users join (select orders { user_id, max(total) as max_order } group by user_id) as mo on users.id == mo.user_id { users.username, mo.max_order }),
-            quote!(delete top (1000) orders where created_at < dateadd(day, -30, sysutcdatetime())),
-            quote!(select users where exists (select orders where orders.user_id == users.id && orders.total > 10)),
-            quote!(insert accounts { balance: $b } returning { id, row_version }),
-        ] {
-            let c = compile(ts);
-            for v in &c.variants {
-                eprintln!(
-                    "-- variant {} [{}] args {:?}\n{}\n",
-                    v.variant, v.param_decls, v.args, v.sql
-                );
-            }
-            for col in &c.checked.columns {
-                eprintln!(
-                    "   {} {} {}",
-                    col.name,
-                    col.ty,
-                    if col.nullable { "NULL" } else { "NOT NULL" }
-                );
-            }
-        }
+    fn parameters_are_numbered_in_order_and_shared_by_name() {
+        let c = compile(
+            quote!(select users { id } where username == $n || fullname == $f || username == $n),
+        );
+        let v = &c.variants[0];
+        assert!(
+            v.sql
+                .contains("[username] = @P1 OR [fullname] = @P2 OR [username] = @P1"),
+            "{}",
+            v.sql
+        );
+        assert_eq!(v.param_decls, "@P1 varchar(50), @P2 nvarchar(120)");
+        assert_eq!(v.args, vec![0, 1]);
+    }
+
+    #[test]
+    fn optional_filters_make_one_text_per_combination() {
+        let c = compile(quote!(select orders { id } where user_id == $u? && total > $t? && id > 0));
+        assert_eq!(c.variants.len(), 4);
+        let texts: Vec<&str> = c.variants.iter().map(|v| v.sql.as_str()).collect();
+        assert!(texts[0].ends_with("WHERE [id] > 0;"), "{}", texts[0]);
+        assert!(
+            texts[1].contains("[user_id] = @P1 AND [id] > 0"),
+            "{}",
+            texts[1]
+        );
+        assert!(
+            texts[2].contains("[total] > @P1 AND [id] > 0"),
+            "{}",
+            texts[2]
+        );
+        assert!(
+            texts[3].contains("[user_id] = @P1 AND [total] > @P2"),
+            "{}",
+            texts[3]
+        );
+        // Slots are shared; each variant maps its @Pn to them.
+        assert_eq!(c.variants[2].args, vec![1]);
+        assert_eq!(c.variants[3].args, vec![0, 1]);
+    }
+
+    #[test]
+    fn identifiers_are_bracket_quoted() {
+        assert_eq!(quote_ident("a]b"), "[a]]b]");
+        let (sql, _) = sql(quote!(select users { id } where id == 1));
+        assert_eq!(sql, "SELECT [id]\nFROM [dbo].[users]\nWHERE [id] = 1;");
+    }
+
+    #[test]
+    fn parentheses_follow_precedence() {
+        let (text, _) = sql(
+            quote!(select orders { (total + 1) * 2 as a, total - (1 - total) as b, total - 1 - 1 as c }),
+        );
+        assert!(text.contains("([total] + 1) * 2 AS [a]"), "{text}");
+        assert!(text.contains("[total] - (1 - [total]) AS [b]"), "{text}");
+        assert!(text.contains("[total] - 1 - 1 AS [c]"), "{text}");
+        let (text, _) =
+            sql(quote!(select orders { id } where (id == 1 || id == 2) && !(total > 5)));
+        assert!(
+            text.contains("WHERE ([id] = 1 OR [id] = 2) AND NOT ([total] > 5)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn strings_are_bound_numbers_inlined() {
+        let (sql, decls) = sql(
+            quote!(select users { id } where username != "O'Brien; DROP TABLE users" && id > 10),
+        );
+        assert!(!sql.contains("O'Brien"), "{sql}");
+        assert!(sql.contains("[username] <> @P1 AND [id] > 10"), "{sql}");
+        assert_eq!(decls, "@P1 varchar(50)");
+    }
+
+    #[test]
+    fn output_into_a_table_variable_when_triggers() {
+        let (sql, _) = sql(quote!(insert accounts { balance: $b } returning { id, row_version }));
+        assert!(
+            sql.starts_with(
+                "DECLARE @output TABLE ([id] int NOT NULL, [row_version] binary(8) NOT NULL);"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.contains(
+                "OUTPUT INSERTED.[id], INSERTED.[row_version] INTO @output ([id], [row_version])"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("SELECT [id], [row_version] FROM @output;"),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn merge_is_safe_under_concurrency() {
+        let (sql, decls) =
+            sql(quote!(upsert users on username { username: $n, fullname: $f } returning id));
+        assert!(
+            sql.starts_with("MERGE [dbo].[users] WITH (HOLDLOCK) AS [t]"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("WHEN MATCHED THEN UPDATE SET [fullname] = [s].[fullname]"),
+            "{sql}"
+        );
+        assert!(sql.contains("OUTPUT INSERTED.[id];"), "{sql}");
+        assert_eq!(decls, "@P1 varchar(50), @P2 nvarchar(120)");
+    }
+
+    #[test]
+    fn lists_and_paging() {
+        let (sql, decls) =
+            sql(quote!(select users { id } where id in $ids order by id offset $skip limit $take));
+        assert!(
+            sql.contains("IN (SELECT [value] FROM OPENJSON(@P1) WITH ([value] int '$'))"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("OFFSET @P2 ROWS FETCH NEXT @P3 ROWS ONLY;"),
+            "{sql}"
+        );
+        assert_eq!(decls, "@P1 nvarchar(max), @P2 bigint, @P3 bigint");
     }
 }

@@ -90,21 +90,20 @@ impl<'s> Resolver<'s> {
         if let Some(t) = self.schema.table(schema_name.as_deref(), &table_name) {
             return Some(t);
         }
-        if let Some(s) = &schema_name {
-            if !self
+        if let Some(s) = &schema_name
+            && !self
                 .schema
                 .schemas
                 .iter()
                 .any(|x| x.eq_ignore_ascii_case(s))
-            {
-                let names: Vec<&str> = self.schema.schemas.iter().map(String::as_str).collect();
-                let sugg = closest(s, names);
-                diag.error(
-                    name.schema.as_ref().map_or(name.name.span(), Ident::span),
-                    format!("no schema `{s}` in the snapshot{}", did_you_mean(&sugg)),
-                );
-                return None;
-            }
+        {
+            let names: Vec<&str> = self.schema.schemas.iter().map(String::as_str).collect();
+            let sugg = closest(s, names);
+            diag.error(
+                name.schema.as_ref().map_or(name.name.span(), Ident::span),
+                format!("no schema `{s}` in the snapshot{}", did_you_mean(&sugg)),
+            );
+            return None;
         }
         let qualified: Vec<String> = self
             .schema

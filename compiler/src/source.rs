@@ -72,12 +72,12 @@ fn cache() -> &'static Cache {
 /// modification time has not changed.
 pub fn load(path: &Path) -> Result<Arc<Schema>, SourceError> {
     let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    if let Ok(map) = cache().lock() {
-        if let Some((t, s)) = map.get(path) {
-            if *t == mtime && mtime.is_some() {
-                return Ok(Arc::clone(s));
-            }
-        }
+    if let Ok(map) = cache().lock()
+        && let Some((t, s)) = map.get(path)
+        && *t == mtime
+        && mtime.is_some()
+    {
+        return Ok(Arc::clone(s));
     }
     let schema =
         Arc::new(quarry_schema::snapshot::load(path).map_err(|e| SourceError(e.to_string()))?);

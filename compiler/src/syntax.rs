@@ -847,11 +847,11 @@ fn parse_binary(c: &mut Cursor, min_prec: u8) -> PResult<Expr> {
     let mut left = parse_unary(c, min_prec)?;
     loop {
         // Postfix predicates bind at the comparison level.
-        if min_prec <= 4 {
-            if let Some(e) = parse_predicate_suffix(c, &left)? {
-                left = e;
-                continue;
-            }
+        if min_prec <= 4
+            && let Some(e) = parse_predicate_suffix(c, &left)?
+        {
+            left = e;
+            continue;
         }
         let Some((op, len, prec)) = binop_at(c) else {
             break;
@@ -1324,16 +1324,14 @@ impl Cursor {
             }
         }
         // A longer operator must not continue (`<` is not the start of `<=`).
-        if chars.len() == 1 {
-            if let Some(TokenTree::Punct(p)) = self.toks.get(self.pos) {
-                if p.spacing() == proc_macro2::Spacing::Joint {
-                    if let Some(TokenTree::Punct(n)) = self.toks.get(self.pos + 1) {
-                        let pair: String = [p.as_char(), n.as_char()].iter().collect();
-                        if ["==", "!=", "<=", ">=", "&&", "||"].contains(&pair.as_str()) {
-                            return false;
-                        }
-                    }
-                }
+        if chars.len() == 1
+            && let Some(TokenTree::Punct(p)) = self.toks.get(self.pos)
+            && p.spacing() == proc_macro2::Spacing::Joint
+            && let Some(TokenTree::Punct(n)) = self.toks.get(self.pos + 1)
+        {
+            let pair: String = [p.as_char(), n.as_char()].iter().collect();
+            if ["==", "!=", "<=", ">=", "&&", "||"].contains(&pair.as_str()) {
+                return false;
             }
         }
         true
