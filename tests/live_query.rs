@@ -448,13 +448,14 @@ async fn constraint_violations_are_typed() {
     let mut conn = connect(&url).await;
     let parent = unique("quarry_parent");
     let child = unique("quarry_child");
-    let _g1 = DropTable {
-        url: url.clone(),
-        name: child.clone(),
-    };
-    let _g2 = DropTable {
+    // Dropped in reverse order: the child (which references the parent) first.
+    let _parent_guard = DropTable {
         url: url.clone(),
         name: parent.clone(),
+    };
+    let _child_guard = DropTable {
+        url: url.clone(),
+        name: child.clone(),
     };
     raw(
         &mut conn,

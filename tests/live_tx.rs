@@ -170,8 +170,14 @@ async fn dropped_transactions_roll_back() {
             .await
             .unwrap();
     }
-    // Another connection can read the row without waiting on the lock.
+    // Another connection gets the row's lock (a write waits for it even
+    // under READ_COMMITTED_SNAPSHOT) well within the timeout, and sees the
+    // change undone.
     raw(&mut conn, "SET LOCK_TIMEOUT 5000").await;
+    exec(add, vec![int(&0), int(&2)])
+        .execute(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(
         ints(bal, vec![int(&2)]).fetch_one(&mut conn).await.unwrap(),
         100
@@ -318,8 +324,10 @@ async fn lock_timeout_is_typed() {
         .await
         .unwrap();
     raw(&mut waiter, "SET LOCK_TIMEOUT 200").await;
+    // A write needs the row's lock even under READ_COMMITTED_SNAPSHOT
+    // (where a plain read would not wait).
     let e = assert_err!(
-        ints(bal, vec![int(&1)]).fetch_one(&mut waiter).await,
+        exec(add, vec![int(&0), int(&1)]).execute(&mut waiter).await,
         Error::LockTimeout { .. }
     );
     assert_eq!(e.code(), Some(1222));
