@@ -616,3 +616,84 @@ fn arbitrary_and_truncated_ddl_never_panics() {
     let minus = format!("CREATE TABLE t (a int, b AS {}a)", "-".repeat(50_000));
     check_consistent(&import(&minus));
 }
+
+#[test]
+fn assorted_real_world_forms() {
+    let sql = "\
+create sequence dbo.order_numbers as bigint start with 1;
+CREATE TABLE dbo.x (
+  id int NOT NULL,
+  a int NULL INDEX IX_a NONCLUSTERED,
+  n bigint NOT NULL DEFAULT (NEXT VALUE FOR dbo.order_numbers),
+  INDEX CCI CLUSTERED COLUMNSTORE,
+  CONSTRAINT PK_x PRIMARY KEY NONCLUSTERED (id)
+)
+CREATE TABLE dbo.mem (
+  id int NOT NULL PRIMARY KEY NONCLUSTERED HASH WITH (BUCKET_COUNT = 1024),
+  v nvarchar(10) COLLATE Latin1_General_100_BIN2 NOT NULL
+) WITH (MEMORY_OPTIMIZED = ON, DURABILITY = SCHEMA_ONLY);
+create table t (id int not null) ; create index ix on t(id)
+SET ANSI_NULLS ON;SET QUOTED_IDENTIFIER ON;
+create   table   dbo . g  ( /* c */ a int , b int , constraint ck check ( a > b ) , c int, period int NULL,
+  d decimal(10, 2) NOT NULL DEFAULT -1.5, e int DEFAULT (0) NOT NULL CHECK (e >= 0),
+  f int NOT NULL CONSTRAINT PK_g PRIMARY KEY CLUSTERED WITH (FILLFACTOR = 80) ON [PRIMARY])
+CREATE TABLE [dbo].[s] ([id] INT NOT NULL, [name] NVARCHAR(50) SPARSE NULL,
+  [doc] VARBINARY(MAX) FILESTREAM NULL, [guid] UNIQUEIDENTIFIER ROWGUIDCOL NOT NULL UNIQUE)
+ALTER TABLE dbo.s ADD CONSTRAINT PK_s PRIMARY KEY (id)
+CREATE TABLE dbo.cte_after (id int NOT NULL)
+WITH c AS (SELECT 1 AS x) SELECT * FROM c
+CREATE TABLE dbo.ff (id int NOT NULL, CONSTRAINT PK_ff PRIMARY KEY (id) WITH FILLFACTOR = 90)
+GO
+CREATE OR ALTER VIEW dbo.vx AS SELECT x.* FROM dbo.x
+GO
+CREATE OR ALTER PROC dbo.p AS SELECT 1
+GO
+CREATE PROC dbo.p2 AS SELECT 1
+";
+    let i = import(sql);
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    let s = &i.schema;
+    assert_eq!(
+        col(s, "dbo", "x", "n")
+            .default
+            .as_ref()
+            .map(|d| d.expr.as_str()),
+        Some("(NEXT VALUE FOR dbo.order_numbers)")
+    );
+    assert_eq!(s.table(None, "x").map(|t| t.indexes.len()), Some(1));
+    assert_eq!(
+        col(s, "dbo", "mem", "v").collation.as_deref(),
+        Some("Latin1_General_100_BIN2")
+    );
+    assert_eq!(
+        s.table(None, "t").map(|t| t.indexes[0].name.as_str()),
+        Some("ix")
+    );
+    let g = s.table(None, "g").expect("g");
+    let names: Vec<&str> = g.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c", "period", "d", "e", "f"]);
+    assert_eq!(
+        col(s, "dbo", "g", "d")
+            .default
+            .as_ref()
+            .map(|d| d.expr.as_str()),
+        Some("(-1.5)")
+    );
+    assert!(!col(s, "dbo", "s", "id").nullable);
+    assert!(
+        s.table(None, "s")
+            .is_some_and(|t| t.is_unique_key(&["guid"]))
+    );
+    assert!(s.table(None, "cte_after").is_some() && s.table(None, "ff").is_some());
+    assert_eq!(s.table(None, "vx").map(|v| v.columns.len()), Some(3));
+    assert_eq!(
+        skipped(&i),
+        BTreeMap::from([
+            ("CREATE PROCEDURE", 2),
+            ("CREATE SEQUENCE", 1),
+            ("INDEX COLUMNSTORE", 1),
+            ("SET", 2),
+            ("WITH", 1),
+        ])
+    );
+}

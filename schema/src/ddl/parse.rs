@@ -823,15 +823,15 @@ impl<'a> P<'a> {
     /// `NOT FOR REPLICATION`.
     fn storage_options(&mut self) -> PResult<()> {
         loop {
-            if self.at_kw("with") {
+            let option_list = self.peek_at(1).is_some_and(|t| t.is_punct("("));
+            let single_option = self.peek_at(1).is_some_and(|t| t.kind == Kind::Word)
+                && self.peek_at(2).is_some_and(|t| t.is_punct("="));
+            if self.at_kw("with") && option_list {
                 self.i += 1;
-                if self.at_punct("(") {
-                    self.skip_group()?;
-                } else {
-                    self.ident()?;
-                    self.expect_punct("=")?;
-                    self.i += 1;
-                }
+                self.skip_group()?;
+            } else if self.at_kw("with") && single_option {
+                // `WITH FILLFACTOR = 80`
+                self.i += 4;
             } else if self.at_kw("on")
                 && !self
                     .peek_at(1)
@@ -1229,6 +1229,7 @@ impl<'a> P<'a> {
             } else if self.eat_kw("primary") {
                 self.expect_kw("key")?;
                 let clustered = self.clustered_or(true);
+                self.eat_kw("hash");
                 self.storage_options()?;
                 constraints.push((
                     cline,
@@ -1240,6 +1241,7 @@ impl<'a> P<'a> {
                 ));
             } else if self.eat_kw("unique") {
                 let clustered = self.clustered_or(false);
+                self.eat_kw("hash");
                 self.storage_options()?;
                 constraints.push((
                     cline,
