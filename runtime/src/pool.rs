@@ -212,3 +212,60 @@ impl Pool {
         self.inner.close()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statement::{Query, Statement, StatementKind};
+
+    static ST: Statement = Statement {
+        id: "tests::pool",
+        variant: 0,
+        sql: "SELECT 1",
+        param_decls: "",
+        args: &[],
+        columns: &[],
+        kind: StatementKind::Select,
+        file: "pool.rs",
+        line: 1,
+    };
+
+    #[test]
+    fn bad_settings_are_errors() {
+        assert!(matches!(
+            Pool::new("Server=h;User Id=u"),
+            Err(Error::Config(_))
+        ));
+        let zero = PoolOptions {
+            max_size: 0,
+            ..PoolOptions::default()
+        };
+        assert!(matches!(
+            Pool::with_options("Server=h;User Id=u;Password=p", zero),
+            Err(Error::Pool { .. })
+        ));
+    }
+
+    // Nothing listens on port 1 of localhost: a checkout fails with the
+    // connect error, through the pool and through a statement run on it,
+    // without a server.
+    #[tokio::test]
+    async fn checkout_failures_surface_as_connect_errors() {
+        let pool = Pool::new("Server=127.0.0.1,1;User Id=u;Password=hunter2;Connection Timeout=2")
+            .unwrap();
+        let e = pool.get().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Unreachable { server, .. } if server == "127.0.0.1:1"),
+            "{e:?}"
+        );
+        let q: Query<'_, ()> = Query::new(&ST, vec![], |_, _| Ok(()));
+        assert!(matches!(
+            q.fetch_all(&pool).await,
+            Err(Error::Unreachable { .. })
+        ));
+        assert!(matches!(pool.begin().await, Err(Error::Unreachable { .. })));
+        assert_eq!(pool.status().size, 0);
+        pool.close();
+        assert!(matches!(pool.get().await, Err(Error::Pool { .. })));
+    }
+}
