@@ -356,3 +356,67 @@ async fn audit_hook_sees_every_statement_with_its_parameters() {
         "live::audited [String(Some(\"ab\")), I32(Some(40))]"
     );
 }
+
+#[tokio::test]
+async fn a_killed_session_is_connection_lost_and_stays_broken() {
+    let Some(url) = url("a_killed_session_is_connection_lost_and_stays_broken") else {
+        return;
+    };
+    let mut victim = connect(&url).await;
+    let spid = scalar(&mut victim, "SELECT CAST(@@SPID AS int)").await;
+    let mut killer = connect(&url).await;
+    raw(&mut killer, &format!("KILL {spid}")).await;
+    static COLS: [quarry::ResultColumn; 1] = [col("one", "int", false)];
+    let st = statement(
+        "live::after_kill",
+        "SELECT 1".into(),
+        "",
+        &[],
+        &COLS,
+        K::Select,
+    );
+    let e = ints(st, vec![]).fetch_one(&mut victim).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::ConnectionLost { .. } | Error::Server { class: 20.., .. }
+        ),
+        "{e:?}"
+    );
+    assert!(e.is_connection_broken());
+    assert!(victim.is_broken());
+    assert_err!(
+        ints(st, vec![]).fetch_one(&mut victim).await,
+        Error::ConnectionLost { .. }
+    );
+}
+
+#[tokio::test]
+async fn a_statement_timeout_is_typed_and_discards_the_connection() {
+    let Some(url) = url("a_statement_timeout_is_typed_and_discards_the_connection") else {
+        return;
+    };
+    let mut options = ConnectOptions::parse(&url).unwrap();
+    options.command_timeout = Some(Duration::from_secs(1));
+    let mut conn = quarry::Connection::connect_with(&options).await.unwrap();
+    let slow = statement(
+        "live::slow",
+        "WAITFOR DELAY '00:00:03'".into(),
+        "",
+        &[],
+        &[],
+        K::Select,
+    );
+    let e = assert_err!(
+        exec(slow, vec![]).execute(&mut conn).await,
+        Error::Timeout {
+            statement: Some(_),
+            ..
+        }
+    );
+    assert_eq!(e.statement().map(|s| s.id), Some("live::slow"));
+    assert!(
+        conn.is_broken(),
+        "a half-read response leaves the connection unusable"
+    );
+}
