@@ -233,8 +233,8 @@ fn type_def(t: &AliasType) -> String {
 }
 
 /// An expression in a form where `((0))` equals `(0)` and `GETDATE()` equals
-/// `(getdate())`: outer parentheses, case and blanks outside literals are
-/// ignored, as SQL Server rewrites stored definitions that way.
+/// `(getdate())`: outer parentheses, case and blanks outside string literals
+/// are ignored, as SQL Server rewrites stored definitions that way.
 fn norm_expr(e: &str) -> String {
     let mut s = e.trim();
     while crate::text::is_single_group(s) {
@@ -244,8 +244,16 @@ fn norm_expr(e: &str) -> String {
     let mut quote: Option<char> = None;
     for c in s.chars() {
         match quote {
-            Some(q) => {
+            // String literals keep their case; bracketed names are compared
+            // case-insensitively, as the default collation does.
+            Some('\'') => {
                 out.push(c);
+                if c == '\'' {
+                    quote = None;
+                }
+            }
+            Some(q) => {
+                out.extend(c.to_lowercase());
                 if c == q {
                     quote = None;
                 }
@@ -328,6 +336,29 @@ fn column_def(c: &Column) -> String {
 
 fn cols(c: &[String]) -> String {
     format!("({})", c.join(", "))
+}
+
+/// A key's definition without its name.
+fn key_body(k: &Key) -> String {
+    let kind = if k.clustered {
+        "clustered"
+    } else {
+        "nonclustered"
+    };
+    format!("{kind} {}", cols(&k.columns))
+}
+
+/// Two lists of named things to compare, with how to match, name and show
+/// them.
+struct Keyed<'t, T, K, N, B> {
+    a: &'t [T],
+    b: &'t [T],
+    /// The matching key (the folded name).
+    key: K,
+    /// Whether the item has a name of its own (not one made up from columns).
+    named: N,
+    /// The definition without the name.
+    body: B,
 }
 
 fn key_def(k: &Key) -> String {
@@ -465,53 +496,60 @@ impl Differ {
                 "column order changed (it is the order of SELECT *)".into(),
             );
         }
-        // Primary key.
+        // Primary key: a name counts only when both sides have one, as DDL
+        // often leaves it to the server to generate.
+        let pk = Object::PrimaryKey(name.clone());
         match (&a.primary_key, &b.primary_key) {
-            (None, Some(k)) => self.push(
-                ChangeKind::Added,
-                Object::PrimaryKey(name.clone()),
-                key_def(k),
-            ),
-            (Some(k), None) => self.push(
-                ChangeKind::Dropped,
-                Object::PrimaryKey(name.clone()),
-                key_def(k),
-            ),
-            (Some(x), Some(y)) if key_def(x) != key_def(y) => self.changed(
-                Object::PrimaryKey(name.clone()),
-                "definition",
-                key_def(x),
-                key_def(y),
-            ),
-            _ => {}
+            (None, Some(k)) => self.push(ChangeKind::Added, pk, key_def(k)),
+            (Some(k), None) => self.push(ChangeKind::Dropped, pk, key_def(k)),
+            (Some(x), Some(y)) => {
+                if key_body(x) != key_body(y) {
+                    self.changed(pk.clone(), "definition", key_body(x), key_body(y));
+                }
+                if let (Some(nx), Some(ny)) = (&x.name, &y.name) {
+                    if fold(nx) != fold(ny) {
+                        self.changed(pk, "name", nx.clone(), ny.clone());
+                    }
+                }
+            }
+            (None, None) => {}
         }
         // Unique keys, by name or (unnamed) by columns.
         let uname = |k: &Key| k.name.clone().unwrap_or_else(|| cols(&k.columns));
         self.keyed(
-            &a.unique_keys,
-            &b.unique_keys,
-            |k| fold(&uname(k)),
-            key_def,
+            Keyed {
+                a: &a.unique_keys,
+                b: &b.unique_keys,
+                key: |k: &Key| fold(&uname(k)),
+                named: |k: &Key| k.name.is_some(),
+                body: key_body,
+            },
             |k| Object::UniqueKey {
                 table: name.clone(),
                 name: uname(k),
             },
         );
         self.keyed(
-            &a.foreign_keys,
-            &b.foreign_keys,
-            |k| fold(&k.name),
-            fk_def,
+            Keyed {
+                a: &a.foreign_keys,
+                b: &b.foreign_keys,
+                key: |k: &ForeignKey| fold(&k.name),
+                named: |_: &ForeignKey| true,
+                body: fk_def,
+            },
             |k| Object::ForeignKey {
                 table: name.clone(),
                 name: k.name.clone(),
             },
         );
         self.keyed(
-            &a.indexes,
-            &b.indexes,
-            |k| fold(&k.name),
-            index_def,
+            Keyed {
+                a: &a.indexes,
+                b: &b.indexes,
+                key: |k: &Index| fold(&k.name),
+                named: |_: &Index| true,
+                body: index_def,
+            },
             |k| Object::Index {
                 table: name.clone(),
                 name: k.name.clone(),
@@ -530,28 +568,63 @@ impl Differ {
         }
     }
 
+    /// Compares named things (keys, foreign keys, indexes) matched by
+    /// `key`. What is only on one side is added or dropped, unless the other
+    /// side has one with the same definition under another name: that is a
+    /// rename (reported only when both are named).
     fn keyed<T>(
         &mut self,
-        a: &[T],
-        b: &[T],
-        key: impl Fn(&T) -> String,
-        def: impl Fn(&T) -> String,
+        k: Keyed<'_, T, impl Fn(&T) -> String, impl Fn(&T) -> bool, impl Fn(&T) -> String>,
         object: impl Fn(&T) -> Object,
     ) {
-        let am: BTreeMap<String, &T> = a.iter().map(|x| (key(x), x)).collect();
-        let bm: BTreeMap<String, &T> = b.iter().map(|x| (key(x), x)).collect();
-        for (k, y) in &bm {
-            match am.get(k) {
-                None => self.push(ChangeKind::Added, object(y), def(y)),
-                Some(x) if def(x) != def(y) => {
-                    self.changed(object(y), "definition", def(x), def(y))
+        let am: BTreeMap<String, &T> = k.a.iter().map(|x| ((k.key)(x), x)).collect();
+        let bm: BTreeMap<String, &T> = k.b.iter().map(|x| ((k.key)(x), x)).collect();
+        let same = |x: &T, y: &T| norm_expr(&(k.body)(x)) == norm_expr(&(k.body)(y));
+        let mut added: Vec<&T> = Vec::new();
+        for (key, y) in &bm {
+            match am.get(key) {
+                None => added.push(y),
+                Some(x) if !same(x, y) => {
+                    self.changed(object(y), "definition", (k.body)(x), (k.body)(y))
                 }
                 Some(_) => {}
             }
         }
-        for (k, x) in &am {
-            if !bm.contains_key(k) {
-                self.push(ChangeKind::Dropped, object(x), def(x));
+        let dropped: Vec<&T> = am
+            .iter()
+            .filter(|(key, _)| !bm.contains_key(*key))
+            .map(|(_, x)| *x)
+            .collect();
+        let mut renamed_to = vec![false; added.len()];
+        for x in dropped {
+            let pair = (0..added.len()).find(|&i| !renamed_to[i] && same(x, added[i]));
+            match pair {
+                Some(i) => {
+                    renamed_to[i] = true;
+                    let y = added[i];
+                    if (k.named)(x) && (k.named)(y) {
+                        let (ox, oy) = (object(x), object(y));
+                        let old_name = match &ox {
+                            Object::UniqueKey { name, .. }
+                            | Object::ForeignKey { name, .. }
+                            | Object::Index { name, .. } => name.clone(),
+                            other => other.to_string(),
+                        };
+                        let new_name = match &oy {
+                            Object::UniqueKey { name, .. }
+                            | Object::ForeignKey { name, .. }
+                            | Object::Index { name, .. } => name.clone(),
+                            other => other.to_string(),
+                        };
+                        self.changed(oy, "name", old_name, new_name);
+                    }
+                }
+                None => self.push(ChangeKind::Dropped, object(x), (k.body)(x)),
+            }
+        }
+        for (i, y) in added.into_iter().enumerate() {
+            if !renamed_to[i] {
+                self.push(ChangeKind::Added, object(y), (k.body)(y));
             }
         }
     }

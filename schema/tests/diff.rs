@@ -106,7 +106,7 @@ fn every_kind_of_change_on_its_own_line() {
         "\
 + column dbo.accounts.closed_on: date null
 - triggers on dbo.accounts: the table no longer has triggers
-~ primary key of dbo.employees: definition changed from PK_employees clustered (id) to PK_employees nonclustered (id)
+~ primary key of dbo.employees: definition changed from clustered (id) to nonclustered (id)
 + table dbo.invoices: 2 columns
 ~ column dbo.logs.id: identity changed from identity(1,1) to identity(1000,1)
 ~ column dbo.orders.status: default changed from ('new') to ('open')
@@ -137,5 +137,53 @@ fn changes_come_in_table_order() {
         got,
         "~ column dbo.users.username: type changed from nvarchar(50) to nvarchar(60)\n\
          ~ column staging.sales_tmp.qty: type changed from int to bigint\n"
+    );
+}
+
+#[test]
+fn renames_and_server_generated_names() {
+    let old = committed();
+    // A renamed index and foreign key are renames, not drop + add.
+    let new = edit(
+        &old,
+        "index IX_orders_user_id nonclustered",
+        "index IX_orders_by_user nonclustered",
+    );
+    let new = edit(
+        &new,
+        "foreign key FK_orders_users (user_id)",
+        "foreign key FK_orders_user (user_id)",
+    );
+    // A primary key or unique key that DDL left unnamed and the server named
+    // is no difference; two different names are.
+    let new = edit(
+        &new,
+        "  primary key clustered (id)\n",
+        "  primary key PK__sql_hist__3213E83F clustered (id)\n",
+    );
+    let new = edit(
+        &new,
+        "unique UQ_tags_name nonclustered (name)",
+        "unique nonclustered (name)",
+    );
+    let new = edit(
+        &new,
+        "primary key PK_users clustered (id)",
+        "primary key PK_users_id clustered (id)",
+    );
+    // Index filters compare as SQL Server normalises them.
+    let new = edit(
+        &new,
+        "where ([shipped_at] IS NULL)",
+        "where ([SHIPPED_AT] is null)",
+    );
+    let got = diff(&parse(&old), &parse(&new)).to_string();
+    assert_eq!(
+        got,
+        "\
+~ foreign key dbo.orders.FK_orders_user: name changed from FK_orders_users to FK_orders_user
+~ index dbo.orders.IX_orders_by_user: name changed from IX_orders_user_id to IX_orders_by_user
+~ primary key of dbo.users: name changed from PK_users to PK_users_id
+"
     );
 }
