@@ -506,10 +506,10 @@ impl Differ {
                 if key_body(x) != key_body(y) {
                     self.changed(pk.clone(), "definition", key_body(x), key_body(y));
                 }
-                if let (Some(nx), Some(ny)) = (&x.name, &y.name) {
-                    if fold(nx) != fold(ny) {
-                        self.changed(pk, "name", nx.clone(), ny.clone());
-                    }
+                if let (Some(nx), Some(ny)) = (&x.name, &y.name)
+                    && fold(nx) != fold(ny)
+                {
+                    self.changed(pk, "name", nx.clone(), ny.clone());
                 }
             }
             (None, None) => {}
