@@ -1,5 +1,30 @@
 //! Quarry's runtime: runs the static statements that the `query!` macro
 //! builds, on the tiberius TDS client and tokio.
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`config`] | [`ConnectOptions`]: ADO.NET, URL and JDBC connection strings |
+//! | [`connection`] | [`connect`], [`Connection`] and its raw escape hatches |
+//! | [`pool`] | [`Pool`] on deadpool, with cleanup and health checks before reuse |
+//! | [`execute`] | the [`Executor`] abstraction and `Query::{fetch_all, fetch_one, fetch_optional, fetch, execute}` |
+//! | [`transaction`] | [`Transaction`], [`IsolationLevel`], savepoints, [`retry`] |
+//! | [`error`] | the one [`Error`] type and the pure [`classify`] |
+//! | [`bulk`] | TDS bulk load of [`bulk::BulkRow`]s |
+//! | [`observe`] | tracing spans and the audit hook |
+//! | [`testing`] | transactions that always roll back, for tests |
+//! | [`statement`], [`param`], [`decode`] | the contract with the `query!` expansion |
+//! | [`types`] | the Rust types SQL values map to |
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), quarry_runtime::Error> {
+//! use quarry_runtime::{Pool, TryStreamExt};
+//!
+//! let pool = Pool::new("mssql://app:secret@db:1433/shop?trustServerCertificate=true")?;
+//! let mut tx = pool.begin().await?;
+//! // let user = query!(select users { id, username } where id == $id).fetch_one(&mut tx).await?;
+//! tx.commit().await?;
+//! # Ok(()) }
+//! ```
 
 pub mod bulk;
 pub mod config;
