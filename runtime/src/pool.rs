@@ -70,6 +70,11 @@ impl managed::Manager for Manager {
                 "the connection was broken by an earlier error",
             ));
         }
+        // A transaction still marked open here was leaked (`mem::forget`):
+        // roll it back rather than hand out a session inside it.
+        if conn.state.in_transaction {
+            conn.state.rollback_pending = true;
+        }
         let cleaned = conn.state.cleanup_sql().is_some() || conn.state.stream_abandoned;
         conn.settle().await.map_err(RecycleError::Backend)?;
         let idle_long = self
