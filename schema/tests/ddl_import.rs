@@ -290,7 +290,7 @@ fn foreign_key_to_missing_table_is_dropped_with_its_location() {
         .map(|d| format!("{}: {}", d.line, d.message))
         .collect();
     assert_eq!(msgs.len(), 2, "{msgs:?}");
-    assert!(msgs[0].starts_with("1: foreign key `FK_orders_users` on `dbo.orders` references `dbo.users`, which is not defined"), "{msgs:?}");
+    assert!(msgs[0].starts_with("6: foreign key `FK_orders_users` on `dbo.orders` references `dbo.users`, which is not defined"), "{msgs:?}");
     assert!(
         msgs[1].starts_with("8: ALTER TABLE on `dbo.nothing`, which is not defined"),
         "{msgs:?}"

@@ -246,6 +246,8 @@ struct TableDef {
     line: usize,
     /// Raw columns, resolved once all alias types are known.
     columns: Vec<ColDef>,
+    /// Where each foreign key was declared, by name, for diagnostics.
+    fk_lines: HashMap<String, (PathBuf, usize)>,
 }
 
 /// A statement that changes a table, applied after all tables exist (SSDT
@@ -298,7 +300,7 @@ impl Builder {
             let line = line + line_offset;
             match stmt {
                 Stmt::Schema(name) => {
-                    if !self.schemas.iter().any(|s| fold(s) == fold(&name)) {
+                    if !self.schemas.iter().any(|s| names_eq(s, &name)) {
                         self.schemas.push(name);
                     }
                 }
@@ -313,7 +315,7 @@ impl Builder {
                         self.diag(file, line, Severity::Error, msg);
                         continue;
                     }
-                    if !self.schemas.iter().any(|s| fold(s) == fold(&name.schema)) {
+                    if !self.schemas.iter().any(|s| names_eq(s, &name.schema)) {
                         self.schemas.push(name.schema.clone());
                     }
                     let alias = AliasType {
@@ -376,6 +378,7 @@ impl Builder {
             file: file.to_path_buf(),
             line,
             columns,
+            fk_lines: HashMap::new(),
         });
         // Constraints are applied after the columns are resolved, in order.
         self.deferred.push(Deferred {
@@ -462,7 +465,7 @@ impl Builder {
                 let seen_before = plain.column(&c.name).is_some()
                     || computed
                         .iter()
-                        .any(|(_, d): &(usize, ColDef)| fold(&d.name) == fold(&c.name));
+                        .any(|(_, d): &(usize, ColDef)| names_eq(&d.name, &c.name));
                 if seen_before {
                     let msg = format!(
                         "column `{}` appears twice in `{name}`; the second is ignored",
@@ -495,7 +498,7 @@ impl Builder {
             let t = &mut def.table;
             if let Some(pk) = t.primary_key.clone() {
                 for c in &mut t.columns {
-                    if pk.columns.iter().any(|k| fold(k) == fold(&c.name)) {
+                    if pk.columns.iter().any(|k| names_eq(k, &c.name)) {
                         c.nullable = false;
                     }
                 }
@@ -678,8 +681,12 @@ impl Builder {
                     tables[i].table.columns.push(col);
                 }
                 for (cline, c) in constraints {
-                    if let Err(m) = add_constraint(&mut tables[i].table, c) {
-                        self.diag(&file, cline, Severity::Error, m);
+                    match add_constraint(&mut tables[i].table, c) {
+                        Ok(Some(fk)) => {
+                            tables[i].fk_lines.insert(fk, (file.clone(), cline));
+                        }
+                        Ok(None) => {}
+                        Err(m) => self.diag(&file, cline, Severity::Error, m),
                     }
                 }
             }
@@ -688,7 +695,7 @@ impl Builder {
                     .table
                     .columns
                     .iter()
-                    .position(|c| fold(&c.name) == fold(&column.name))
+                    .position(|c| names_eq(&c.name, &column.name))
                 else {
                     let msg = format!(
                         "ALTER COLUMN `{}`: no such column in `{table_name}`",
@@ -714,7 +721,7 @@ impl Builder {
                     let found = match &item {
                         DropItem::Column(c) => {
                             let before = t.columns.len();
-                            t.columns.retain(|x| fold(&x.name) != fold(c));
+                            t.columns.retain(|x| !names_eq(&x.name, c));
                             before != t.columns.len()
                         }
                         DropItem::Constraint(n) => drop_constraint(t, n),
@@ -812,6 +819,7 @@ impl Builder {
             file,
             line,
             columns: Vec::new(),
+            fk_lines: HashMap::new(),
         });
     }
 
@@ -835,7 +843,9 @@ impl Builder {
             return;
         };
         let result = match stmt {
-            Stmt::Index { index, .. } => add_constraint(&mut def.table, Constraint::Index(index)),
+            Stmt::Index { index, .. } => {
+                add_constraint(&mut def.table, Constraint::Index(index)).map(|_| ())
+            }
             _ => {
                 def.table.has_triggers = true;
                 Ok(())
@@ -867,11 +877,14 @@ impl Builder {
             })
             .collect();
         for def in tables.iter_mut() {
-            let file = def.file.clone();
-            let line = def.line;
             let name = def.table.name.clone();
             let mut keep = Vec::new();
             for mut fk in std::mem::take(&mut def.table.foreign_keys) {
+                let (file, line) = def
+                    .fk_lines
+                    .get(&fk.name)
+                    .cloned()
+                    .unwrap_or_else(|| (def.file.clone(), def.line));
                 let Some(target_cols) = columns.get(&fk.references.key()) else {
                     let msg = format!(
                         "foreign key `{}` on `{name}` references `{}`, which is not defined in the imported files; foreign key dropped",
@@ -937,7 +950,8 @@ impl Builder {
 }
 
 /// Adds a constraint or index to `t`, checking that its columns exist.
-fn add_constraint(t: &mut Table, c: Constraint) -> Result<(), String> {
+/// Returns the name of a foreign key it added.
+fn add_constraint(t: &mut Table, c: Constraint) -> Result<Option<String>, String> {
     let name = t.name.clone();
     let check =
         |t: &Table, cols: &mut dyn Iterator<Item = &String>, what: &str| -> Result<(), String> {
@@ -990,24 +1004,21 @@ fn add_constraint(t: &mut Table, c: Constraint) -> Result<(), String> {
                 n
             });
             t.foreign_keys.push(ForeignKey {
-                name: fk_name,
+                name: fk_name.clone(),
                 columns,
                 references,
                 referenced_columns,
                 on_delete,
                 on_update,
             });
+            return Ok(Some(fk_name));
         }
         Constraint::Default {
             name: dname,
             expr,
             column,
         } => {
-            let Some(col) = t
-                .columns
-                .iter_mut()
-                .find(|c| fold(&c.name) == fold(&column))
-            else {
+            let Some(col) = t.columns.iter_mut().find(|c| names_eq(&c.name, &column)) else {
                 return Err(format!(
                     "DEFAULT constraint is FOR column `{column}`, which `{name}` does not have; ignored"
                 ));
@@ -1020,7 +1031,7 @@ fn add_constraint(t: &mut Table, c: Constraint) -> Result<(), String> {
                 &mut ix.columns.iter().map(|(c, _)| c).chain(&ix.include),
                 "index",
             )?;
-            if t.indexes.iter().any(|i| fold(&i.name) == fold(&ix.name)) {
+            if t.indexes.iter().any(|i| names_eq(&i.name, &ix.name)) {
                 return Err(format!(
                     "`{name}` already has an index named `{}`; ignored",
                     ix.name
@@ -1029,12 +1040,12 @@ fn add_constraint(t: &mut Table, c: Constraint) -> Result<(), String> {
             t.indexes.push(ix);
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Drops the constraint or index named `n`; false when there is none.
 fn drop_constraint(t: &mut Table, n: &str) -> bool {
-    let is = |x: &str| fold(x) == fold(n);
+    let is = |x: &str| names_eq(x, n);
     if t.primary_key
         .as_ref()
         .is_some_and(|k| k.name.as_deref().is_some_and(is))
@@ -1078,8 +1089,8 @@ fn resolve_view(
         sources.push((src, &tables[i].table));
     }
     let matches_qualifier = |src: &parse::ViewSource, q: &str| match &src.alias {
-        Some(a) => fold(a) == fold(q),
-        None => fold(&src.table.name) == fold(q),
+        Some(a) => names_eq(a, q),
+        None => names_eq(&src.table.name, q),
     };
     let view_column = |src: &parse::ViewSource, c: &Column, output: Option<&String>| {
         let mut col = Column::new(
