@@ -643,6 +643,7 @@ ALTER TABLE dbo.s ADD CONSTRAINT PK_s PRIMARY KEY (id)
 CREATE TABLE dbo.cte_after (id int NOT NULL)
 WITH c AS (SELECT 1 AS x) SELECT * FROM c
 CREATE TABLE dbo.ff (id int NOT NULL, CONSTRAINT PK_ff PRIMARY KEY (id) WITH FILLFACTOR = 90)
+CREATE TABLE dbo.places (id int NOT NULL, at geography NULL DEFAULT geography::Point(0, 0, 4326)) AS NODE
 GO
 CREATE OR ALTER VIEW dbo.vx AS SELECT x.* FROM dbo.x
 GO
@@ -685,6 +686,13 @@ CREATE PROC dbo.p2 AS SELECT 1
             .is_some_and(|t| t.is_unique_key(&["guid"]))
     );
     assert!(s.table(None, "cte_after").is_some() && s.table(None, "ff").is_some());
+    assert_eq!(
+        col(s, "dbo", "places", "at")
+            .default
+            .as_ref()
+            .map(|d| d.expr.as_str()),
+        Some("(geography::Point(0, 0, 4326))")
+    );
     assert_eq!(s.table(None, "vx").map(|v| v.columns.len()), Some(3));
     assert_eq!(
         skipped(&i),

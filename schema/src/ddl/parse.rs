@@ -395,7 +395,9 @@ impl<'a> P<'a> {
                 }
                 Kind::Word | Kind::Quoted => {
                     self.i += 1;
-                    while self.at_punct(".") {
+                    // `a.b.c`, `f(..)`, and CLR static calls such as
+                    // `geography::Point(..)`.
+                    while self.at_punct(".") || self.at_punct("::") {
                         self.i += 1;
                         self.ident()?;
                     }
@@ -1125,6 +1127,14 @@ impl<'a> P<'a> {
             }
             self.expect_punct(")")?;
             break;
+        }
+        // Graph tables: the declared columns are what Quarry can read.
+        if self.at_kw("as")
+            && self
+                .peek_at(1)
+                .is_some_and(|t| t.is_kw("node") || t.is_kw("edge"))
+        {
+            self.i += 2;
         }
         self.storage_options()?;
         self.eat_punct(";");
