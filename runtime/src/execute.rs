@@ -155,11 +155,6 @@ impl<'c> Executor<'c> for &'c Pool {
 static PARAM_NAMES: LazyLock<Vec<String>> =
     LazyLock::new(|| (1..=2100).map(|i| format!("@P{i}")).collect());
 
-fn param_name(index: usize) -> Option<&'static str> {
-    let names: &'static Vec<String> = &PARAM_NAMES;
-    names.get(index).map(String::as_str)
-}
-
 /// The declared type of each parameter in an `sp_executesql` declaration
 /// list, in order (`"@P1 varchar(20), @P2 decimal(18,2)"` yields
 /// `varchar(20)` and `decimal(18,2)`). Commas inside parentheses do not
@@ -277,10 +272,9 @@ pub fn build_command<'a>(
     statement: &'static Statement,
     args: &[Param<'a>],
 ) -> Result<Command<'a>, Error> {
-    if statement.args.len() > PARAM_NAMES.len() {
-        return Err(Error::Usage {
-            message: format!("statement `{}` has more than 2100 parameters", statement.id),
-        });
+    let names: &'static [String] = &PARAM_NAMES;
+    if statement.args.len() > names.len() {
+        return Err(too_many_params(statement));
     }
     check_lengths(statement, args)?;
     let mut cmd = Command::new("sp_executesql");
@@ -288,21 +282,36 @@ pub fn build_command<'a>(
     if !statement.param_decls.is_empty() {
         cmd.bind_param("@params", statement.param_decls);
     }
-    for (n, &idx) in statement.args.iter().enumerate() {
-        let (Some(name), Some(param)) = (param_name(n), args.get(idx as usize)) else {
-            return Err(Error::Usage {
-                message: format!(
-                    "statement `{}`: @P{} refers to argument {idx}, but only {} were given",
-                    statement.id,
-                    n + 1,
-                    args.len()
-                ),
-            });
+    for (name, &idx) in names.iter().zip(statement.args) {
+        let Some(param) = args.get(idx as usize) else {
+            return Err(missing_arg(statement, idx, args.len()));
         };
         // A clone of a borrowed value copies a pointer, not the string.
-        cmd.bind_param(name, param.0.clone());
+        cmd.bind_param(name.as_str(), param.0.clone());
     }
     Ok(cmd)
+}
+
+#[cold]
+fn too_many_params(statement: &'static Statement) -> Error {
+    Error::Usage {
+        message: format!("statement `{}` has more than 2100 parameters", statement.id),
+    }
+}
+
+#[cold]
+fn missing_arg(statement: &'static Statement, idx: u16, given: usize) -> Error {
+    let n = statement
+        .args
+        .iter()
+        .position(|&i| i == idx)
+        .map_or(0, |p| p + 1);
+    Error::Usage {
+        message: format!(
+            "statement `{}`: @P{n} refers to argument {idx}, but only {given} were given",
+            statement.id
+        ),
+    }
 }
 
 /// What to do with each row.
@@ -654,8 +663,8 @@ mod tests {
 
     #[test]
     fn param_names_are_static() {
-        assert_eq!(param_name(0), Some("@P1"));
-        assert_eq!(param_name(2099), Some("@P2100"));
-        assert_eq!(param_name(2100), None);
+        assert_eq!(PARAM_NAMES.first().map(String::as_str), Some("@P1"));
+        assert_eq!(PARAM_NAMES.last().map(String::as_str), Some("@P2100"));
+        assert_eq!(PARAM_NAMES.len(), 2100);
     }
 }
