@@ -47,11 +47,15 @@ pub fn fold(s: &str) -> String {
 /// True when two identifiers are equal case-insensitively (as [`fold`]
 /// compares them), without allocating when both are ASCII.
 pub fn names_eq(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        a.eq_ignore_ascii_case(b)
-    } else {
-        fold(a) == fold(b)
+    // ASCII-insensitive equality implies equal folds; for two ASCII names
+    // it is the whole answer.
+    if a.eq_ignore_ascii_case(b) {
+        return true;
     }
+    if a.is_ascii() && b.is_ascii() {
+        return false;
+    }
+    fold(a) == fold(b)
 }
 
 /// The length of a character or binary type: a number of units, or `max`.

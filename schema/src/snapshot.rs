@@ -1040,49 +1040,66 @@ impl<'a> Line<'a> {
         let nullable = self.nullability()?;
         let mut c = Column::new(name, ty, nullable);
         // Facets come in the order `render` writes them; each at most once.
-        if self.eat_kw("alias") {
-            c.alias_type = Some(self.qname()?);
-        }
-        if self.eat_kw("collate") {
-            c.collation = Some(self.ident()?);
-        }
-        if self.eat_kw("identity") {
-            self.expect_punct('(')?;
-            let seed = self.number()?;
-            self.expect_punct(',')?;
-            let increment = self.number()?;
-            self.expect_punct(')')?;
-            c.identity = Some(Identity { seed, increment });
-        }
-        if self.eat_kw("rowguidcol") {
-            c.rowguidcol = true;
-        }
-        if self.eat_kw("generated") {
-            self.expect_kw("always")?;
-            self.expect_kw("as")?;
-            self.expect_kw("row")?;
-            c.generated_always = Some(if self.eat_kw("start") {
-                GeneratedAlways::RowStart
-            } else if self.eat_kw("end") {
-                GeneratedAlways::RowEnd
-            } else {
-                return Err(self.expected("`start` or `end`"));
-            });
-        }
-        if self.eat_kw("computed") {
-            let expr = self.expr()?;
-            let persisted = self.eat_kw("persisted");
-            c.computed = Some(Computed { expr, persisted });
-        }
-        if self.eat_kw("default") {
-            self.skip_ws();
-            let name = if self.rest().starts_with(['(', '"']) {
-                None
-            } else {
-                Some(self.ident()?)
+        const FACETS: [&str; 7] = [
+            "alias",
+            "collate",
+            "identity",
+            "rowguidcol",
+            "generated",
+            "computed",
+            "default",
+        ];
+        let mut next = 0;
+        loop {
+            let w = self.peek_word();
+            let Some(k) = FACETS.iter().position(|f| w.eq_ignore_ascii_case(f)) else {
+                break;
             };
-            let expr = self.expr()?;
-            c.default = Some(Default { name, expr });
+            if k < next {
+                break;
+            }
+            next = k + 1;
+            self.pos += w.len();
+            match k {
+                0 => c.alias_type = Some(self.qname()?),
+                1 => c.collation = Some(self.ident()?),
+                2 => {
+                    self.expect_punct('(')?;
+                    let seed = self.number()?;
+                    self.expect_punct(',')?;
+                    let increment = self.number()?;
+                    self.expect_punct(')')?;
+                    c.identity = Some(Identity { seed, increment });
+                }
+                3 => c.rowguidcol = true,
+                4 => {
+                    self.expect_kw("always")?;
+                    self.expect_kw("as")?;
+                    self.expect_kw("row")?;
+                    c.generated_always = Some(if self.eat_kw("start") {
+                        GeneratedAlways::RowStart
+                    } else if self.eat_kw("end") {
+                        GeneratedAlways::RowEnd
+                    } else {
+                        return Err(self.expected("`start` or `end`"));
+                    });
+                }
+                5 => {
+                    let expr = self.expr()?;
+                    let persisted = self.eat_kw("persisted");
+                    c.computed = Some(Computed { expr, persisted });
+                }
+                _ => {
+                    self.skip_ws();
+                    let name = if self.rest().starts_with(['(', '"']) {
+                        None
+                    } else {
+                        Some(self.ident()?)
+                    };
+                    let expr = self.expr()?;
+                    c.default = Some(Default { name, expr });
+                }
+            }
         }
         if !self.at_end() {
             return Err(self.expected(
