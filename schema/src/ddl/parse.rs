@@ -163,6 +163,7 @@ type PResult<T> = Result<T, PErr>;
 const STATEMENT_STARTS: &[&str] = &[
     "alter",
     "begin",
+    "commit",
     "create",
     "declare",
     "delete",
@@ -180,6 +181,7 @@ const STATEMENT_STARTS: &[&str] = &[
     "raiserror",
     "return",
     "revoke",
+    "rollback",
     "set",
     "throw",
     "truncate",
