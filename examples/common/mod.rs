@@ -37,8 +37,9 @@ pub async fn connect_and_prepare(url: &str) -> Result<Connection, Error> {
 }
 
 /// Runs the DDL under `tests/schema/` unless `dbo.users` already exists:
-/// schemas, types, tables (retrying those whose foreign keys point at a table
-/// not created yet), views, triggers. Each file is split at `GO` lines.
+/// schemas, types, tables (in foreign-key order), views, triggers. Each file
+/// is split at `GO` lines. DDL is transactional in SQL Server, so this may
+/// run inside a transaction that is later rolled back.
 pub async fn install_schema(conn: &mut Connection) -> Result<(), Error> {
     let rows = conn
         .query_raw("SELECT CASE WHEN OBJECT_ID(N'dbo.users') IS NULL THEN 0 ELSE 1 END")
@@ -59,23 +60,8 @@ pub async fn install_schema(conn: &mut Connection) -> Result<(), Error> {
     for f in files.iter().filter(|f| kind(f, "Types")) {
         run_file(conn, f).await?;
     }
-    // Tables whose foreign keys point at a table not created yet fail; run
-    // the failures again until a pass makes no progress.
-    let mut pending: Vec<&PathBuf> = files.iter().filter(|f| kind(f, "Tables")).collect();
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut failed = Vec::new();
-        let mut last_error = None;
-        for f in pending {
-            if let Err(e) = run_file(conn, f).await {
-                failed.push(f);
-                last_error = Some(e);
-            }
-        }
-        if let (Some(e), true) = (last_error, failed.len() == before) {
-            return Err(e);
-        }
-        pending = failed;
+    for file in table_install_order(&files) {
+        run_file(conn, &file).await?;
     }
     for f in files
         .iter()
@@ -85,6 +71,68 @@ pub async fn install_schema(conn: &mut Connection) -> Result<(), Error> {
     }
     println!("installed the test schema from {}", root.display());
     Ok(())
+}
+
+/// The table files in foreign-key order: each after the tables it
+/// references (so no statement fails, which matters inside a transaction).
+/// A cycle falls back to file order and lets the server report it.
+pub fn table_install_order(files: &[PathBuf]) -> Vec<PathBuf> {
+    let is_table = |f: &PathBuf| f.components().any(|c| c.as_os_str() == "Tables");
+    let mut pending: Vec<(PathBuf, String, Vec<String>)> = files
+        .iter()
+        .filter(|f| is_table(f))
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            let name = names_after(&text, "CREATE TABLE")
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            (f.clone(), name, names_after(&text, "REFERENCES"))
+        })
+        .collect();
+    let mut created: Vec<String> = Vec::new();
+    let mut order = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|(_, name, refs)| refs.iter().all(|r| r == name || created.contains(r)))
+            .unwrap_or(0);
+        let (file, name, _) = pending.remove(ready);
+        created.push(name);
+        order.push(file);
+    }
+    order
+}
+
+/// The repository's DDL files, sorted.
+pub fn schema_files() -> Vec<PathBuf> {
+    sql_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schema"))
+}
+
+/// The (lower-case, bracket-free, schema-qualified) object names that
+/// follow each occurrence of `keyword`: `CREATE TABLE [dbo].[users]` gives
+/// `dbo.users`.
+fn names_after(text: &str, keyword: &str) -> Vec<String> {
+    let upper = text.to_ascii_uppercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = upper[from..].find(keyword) {
+        let start = from + i + keyword.len();
+        let name: String = text[start..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'))
+            .filter(|c| !matches!(c, '[' | ']'))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        out.push(if name.contains('.') {
+            name
+        } else {
+            format!("dbo.{name}")
+        });
+        from = start;
+    }
+    out
 }
 
 fn sql_files(dir: &Path) -> Vec<PathBuf> {
