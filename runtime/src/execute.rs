@@ -460,6 +460,10 @@ impl<'a, R: Send> Query<'a, R> {
     /// another count is [`Error::StaleRow`]. For optimistic concurrency: an
     /// `UPDATE ... WHERE id = $id AND version = $version` that affects 0
     /// rows lost the race.
+    ///
+    /// Row counts need the session's `NOCOUNT` option off, SQL Server's
+    /// default; a server whose `user options` turn it on reports 0 for every
+    /// statement without a result set.
     pub async fn execute_expect<'c, E: Executor<'c>>(
         self,
         executor: E,
