@@ -15,10 +15,9 @@ use quarry::{Connection, Error};
 /// `None` (after saying how to run the example) when neither is set.
 pub fn database_url(example: &str) -> Option<String> {
     for var in ["QUARRY_DATABASE_URL", "QUARRY_TEST_URL"] {
-        if let Ok(url) = std::env::var(var) {
-            if !url.trim().is_empty() {
-                return Some(url);
-            }
+        match std::env::var(var) {
+            Ok(url) if !url.trim().is_empty() => return Some(url),
+            _ => {}
         }
     }
     println!(
