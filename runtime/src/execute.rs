@@ -268,6 +268,7 @@ fn check_lengths(statement: &'static Statement, args: &[Param<'_>]) -> Result<()
 /// Fails with [`Error::ParamTooLong`] for an over-long string or binary
 /// argument and [`Error::Usage`] when `args` lacks an index the statement
 /// refers to.
+#[inline]
 pub fn build_command<'a>(
     statement: &'static Statement,
     args: &[Param<'a>],
