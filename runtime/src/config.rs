@@ -418,6 +418,16 @@ pub enum ConfigError {
     /// No server given.
     #[error("the connection string names no server (Server=host,port or mssql://host)")]
     MissingHost,
+    /// A named instance (`host\\INSTANCE`) without a port: the SQL Browser
+    /// lookup that finds its port is not compiled in.
+    #[error(
+        "named instance `{instance}` needs an explicit port (Server=host\\{instance},PORT): \
+         SQL Browser lookups are not supported"
+    )]
+    InstanceWithoutPort {
+        /// The instance name.
+        instance: String,
+    },
     /// No credentials and no integrated security.
     #[error(
         "the connection string has no credentials: give User Id and Password, or Integrated Security=true"
@@ -650,6 +660,13 @@ impl Builder {
 
     fn finish(self) -> Result<ConnectOptions, ConfigError> {
         let host = self.host.ok_or(ConfigError::MissingHost)?;
+        // A named instance listens on a port the SQL Browser service knows;
+        // guessing 1433 could reach the default instance instead.
+        if let (Some(instance), None) = (&self.instance, self.port) {
+            return Err(ConfigError::InstanceWithoutPort {
+                instance: instance.clone(),
+            });
+        }
         let integrated = self.integrated.unwrap_or(false);
         let auth = match (self.user, self.password, integrated) {
             (Some(_), _, true) | (_, Some(_), true) => {
@@ -1061,6 +1078,12 @@ mod tests {
             err("Server=h;Server=g;User Id=u;Password=p"),
             ConfigError::DuplicateKey { .. }
         ));
+        assert_eq!(
+            err("Server=h\\SQLEXPRESS;User Id=u;Password=p"),
+            ConfigError::InstanceWithoutPort {
+                instance: "SQLEXPRESS".into()
+            }
+        );
         assert!(matches!(
             err(
                 "Server=h;User Id=u;Password=p;TrustServerCertificate=true;TrustServerCertificateCA=/ca.pem"
