@@ -515,7 +515,7 @@ impl<'s> Checker<'s, '_> {
 
     fn scalar(&mut self, v: Val, span: Span) -> Val {
         if v.pred {
-            self.err(span, "a condition cannot be used as a value here; SQL Server has no boolean values (use `case`-free filters in `where`)");
+            self.err(span, "a condition cannot be used as a value: SQL Server has no boolean type; select or compare a `bit` column instead");
         }
         v
     }
@@ -1810,7 +1810,10 @@ impl<'s> Checker<'s, '_> {
                                 nullable: v.nullable,
                                 span,
                             });
-                            ir.projection.push(IrProj { expr: v.ir, name });
+                            ir.projection.push(IrProj {
+                                expr: bit_literal_typed(v.ir),
+                                name,
+                            });
                         }
                     }
                 }
@@ -1991,7 +1994,14 @@ impl<'s> Checker<'s, '_> {
                             format!("`{}` is NOT NULL; it cannot be set to null", col.name),
                         );
                     }
-                    Val::new(IrExpr::Null, Some(col.ty), true)
+                    // In MERGE's `USING (VALUES ..)` a bare NULL would be typed
+                    // `int`; give it the column's type.
+                    let ir = if what == "upsert" {
+                        IrExpr::Cast(Box::new(IrExpr::Null), col.ty)
+                    } else {
+                        IrExpr::Null
+                    };
+                    Val::new(ir, Some(col.ty), true)
                 }
                 ExprKind::Param(p) => self.param(p, Some(col.ty), col.nullable, false),
                 _ => {
@@ -2015,7 +2025,11 @@ impl<'s> Checker<'s, '_> {
                 }
             };
             cols.push(col.name.clone());
-            vals.push(v.ir);
+            vals.push(if what == "upsert" {
+                bit_literal_typed(v.ir)
+            } else {
+                v.ir
+            });
         }
         (cols, vals)
     }
@@ -2323,6 +2337,16 @@ impl<'s> Checker<'s, '_> {
             }),
             out,
         )
+    }
+}
+
+/// SQL Server types the literals `1`/`0` as `int`; where a `true`/`false`
+/// becomes a value of its own (a select-list item, a MERGE source column)
+/// it is cast so the result really is a `bit`.
+fn bit_literal_typed(ir: IrExpr) -> IrExpr {
+    match ir {
+        IrExpr::Bool(_) => IrExpr::Cast(Box::new(ir), SqlType::Bit),
+        other => other,
     }
 }
 

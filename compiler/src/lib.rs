@@ -4,6 +4,7 @@
 #![doc = include_str!("../ARCHITECTURE.md")]
 //!
 #![doc = include_str!("../GRAMMAR.md")]
+#![warn(missing_docs)]
 
 pub mod check;
 pub mod diag;
@@ -124,7 +125,10 @@ pub fn query_as(input: TokenStream) -> TokenStream {
 
 fn with_schema(input: TokenStream, target: &Target) -> TokenStream {
     match source::current() {
-        Ok((path, schema)) => expand_with(input, &schema, Some(&path), target),
+        Ok((path, schema)) => {
+            let watch = source::first_use_in_crate(&path).then_some(path.as_path());
+            expand_with(input, &schema, watch, target)
+        }
         Err(e) => {
             let inp = expand::Input {
                 name: None,

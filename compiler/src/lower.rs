@@ -786,6 +786,14 @@ mod tests {
     }
 
     #[test]
+    fn bit_literals_are_bits_where_they_are_values() {
+        let (text, _) = sql(quote!(select users { id, true as flag } where id > 1));
+        assert!(text.starts_with("SELECT [id], CAST(1 AS bit) AS [flag]"), "{text}");
+        let (text, _) = sql(quote!(upsert users on username { username: $n, fullname: $f, email: null }));
+        assert!(text.contains("VALUES (@P1, @P2, CAST(NULL AS varchar(254)))"), "{text}");
+    }
+
+    #[test]
     fn lists_and_paging() {
         let (sql, decls) =
             sql(quote!(select users { id } where id in $ids order by id offset $skip limit $take));

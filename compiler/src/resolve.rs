@@ -665,6 +665,7 @@ pub(crate) mod tests {
             id("id"),
             Column::new("username", SqlType::VarChar(Length::Fixed(50)), false),
             Column::new("fullname", SqlType::NVarChar(Length::Fixed(120)), false),
+            Column::new("email", SqlType::VarChar(Length::Fixed(254)), true),
             {
                 let mut c = Column::new("created_at", SqlType::DateTime2 { scale: 3 }, false);
                 c.default = Some(ColDefault {

@@ -87,6 +87,21 @@ pub fn load(path: &Path) -> Result<Arc<Schema>, SourceError> {
     Ok(schema)
 }
 
+/// True the first time it is called for `path` in the crate being compiled
+/// (by `CARGO_CRATE_NAME`) in this process. The expansion emits
+/// `include_bytes!` of the snapshot only then: one is enough for cargo to
+/// rebuild the crate when the file changes, and every further copy would be
+/// compile time spent for nothing.
+pub fn first_use_in_crate(path: &Path) -> bool {
+    static SEEN: OnceLock<Mutex<std::collections::HashSet<(String, PathBuf)>>> = OnceLock::new();
+    let krate = std::env::var("CARGO_CRATE_NAME").unwrap_or_default();
+    let seen = SEEN.get_or_init(|| Mutex::new(std::collections::HashSet::new()));
+    match seen.lock() {
+        Ok(mut set) => set.insert((krate, path.to_path_buf())),
+        Err(_) => true,
+    }
+}
+
 /// Finds and loads the snapshot for the crate being compiled.
 pub fn current() -> Result<(PathBuf, Arc<Schema>), SourceError> {
     let env = std::env::var("QUARRY_SCHEMA").ok();
