@@ -77,7 +77,7 @@ fn main() {
         let sql = format!("/* quarry: bench::q{i} */\n{}", compiled.variants[0].sql);
         let _ = writeln!(
             queries,
-            "pub fn q{i}({SIGNATURE}) -> usize {{\n    let q = quarry::query!({dsl});\n    q.statement().sql.len() + q.params().count()\n}}\n"
+            "pub fn q{i}({SIGNATURE}) -> usize {{\n    let q = quarry::query!({dsl});\n    q.statement().sql.len()\n}}\n"
         );
         let _ = writeln!(
             strings,

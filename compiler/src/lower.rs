@@ -788,9 +788,16 @@ mod tests {
     #[test]
     fn bit_literals_are_bits_where_they_are_values() {
         let (text, _) = sql(quote!(select users { id, true as flag } where id > 1));
-        assert!(text.starts_with("SELECT [id], CAST(1 AS bit) AS [flag]"), "{text}");
-        let (text, _) = sql(quote!(upsert users on username { username: $n, fullname: $f, email: null }));
-        assert!(text.contains("VALUES (@P1, @P2, CAST(NULL AS varchar(254)))"), "{text}");
+        assert!(
+            text.starts_with("SELECT [id], CAST(1 AS bit) AS [flag]"),
+            "{text}"
+        );
+        let (text, _) =
+            sql(quote!(upsert users on username { username: $n, fullname: $f, email: null }));
+        assert!(
+            text.contains("VALUES (@P1, @P2, CAST(NULL AS varchar(254)))"),
+            "{text}"
+        );
     }
 
     #[test]
