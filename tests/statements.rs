@@ -55,6 +55,9 @@ fn ch2_crud() {
         query!(ch2_update_user: update users set { fullname: $new_fullname } where id == $user_id);
     assert_eq!(q.statement().param_decls, "@P1 nvarchar(120), @P2 int");
     let q2 = query!(ch2_delete_user: delete users where id == $user_id);
+    // Any Rust expression can be bound with `$(..)`.
+    let q3 = query!(ch2_delete_next_user: delete users where id == $(user_id + 1));
+    assert_eq!(params(&q3), vec!["I32(Some(2))".to_owned()]);
     assert_eq!(q2.statement().param_decls, "@P1 int");
     let _ = q;
 }
@@ -350,8 +353,10 @@ fn every_statement_is_pinned() {
         .filter(|s| s.file.ends_with("statements.rs"))
         .collect();
     assert!(all.len() >= 60, "only {} statements registered", all.len());
+    let mut names = std::collections::BTreeSet::new();
     for s in all {
         let name = format!("{}_{}", s.id.replace("::", "__"), s.variant);
+        names.insert(format!("{name}.snap"));
         let mut text = format!(
             "-- {} #{} ({:?})\n-- params: {}\n",
             s.id, s.variant, s.kind, s.param_decls
@@ -369,4 +374,20 @@ fn every_statement_is_pinned() {
             insta::assert_snapshot!(name, text);
         });
     }
+    // A statement that no longer exists must not leave its snapshot behind.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    let stale: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|f| {
+                    f.starts_with("statements__") && f.ends_with(".snap") && !names.contains(f)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        stale.is_empty(),
+        "snapshots of statements that no longer exist: {stale:?}"
+    );
 }

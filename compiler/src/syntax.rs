@@ -988,6 +988,7 @@ fn parse_unary(c: &mut Cursor, min_prec: u8) -> PResult<Expr> {
 
 fn parse_param(c: &mut Cursor) -> PResult<Param> {
     let start = c.bump_span(); // `$`
+    let value_span = c.span();
     let source = if let Some(id) = c.peek_ident_any() {
         c.bump();
         ParamSource::Name(id)
@@ -1010,10 +1011,12 @@ fn parse_param(c: &mut Cursor) -> PResult<Param> {
     } else {
         false
     };
+    // Where spans cannot be joined (stable rustc), point at the value's
+    // name rather than at the `$`.
     Ok(Param {
         source,
         optional,
-        span: join_spans(start, c.prev_span()),
+        span: start.join(c.prev_span()).unwrap_or(value_span),
     })
 }
 
