@@ -242,9 +242,10 @@ pub fn expand(
                 file: ::core::file!(),
                 line: ::core::line!(),
             };
-            #[::quarry::__private::linkme::distributed_slice(::quarry::STATEMENTS)]
-            #[linkme(crate = ::quarry::__private::linkme)]
-            static #r: &'static ::quarry::Statement = &#s;
+            ::quarry::STATEMENTS! {
+                #![linkme_macro = ::quarry::STATEMENTS]
+                static #r: &'static ::quarry::Statement = &#s;
+            }
         });
         refs.push(s);
     }
