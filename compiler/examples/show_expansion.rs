@@ -4,7 +4,9 @@
 use std::str::FromStr;
 
 fn main() {
-    let dsl = std::env::args().nth(1).unwrap_or_else(|| "select users { id, username } where id == $id".into());
+    let dsl = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "select users { id, username } where id == $id".into());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../quarry.schema");
     let schema = match quarry_schema::snapshot::load(&path) {
         Ok(s) => s,
@@ -14,7 +16,12 @@ fn main() {
         }
     };
     let tokens = proc_macro2::TokenStream::from_str(&dsl).unwrap_or_default();
-    let out = quarry_compiler::expand_with(tokens, &schema, Some(&path), &quarry_compiler::Target::Generated);
+    let out = quarry_compiler::expand_with(
+        tokens,
+        &schema,
+        Some(&path),
+        &quarry_compiler::Target::Generated,
+    );
     match syn::parse2::<syn::Expr>(out.clone()) {
         Ok(e) => println!("{}", quote::ToTokens::to_token_stream(&e)),
         Err(_) => println!("{out}"),

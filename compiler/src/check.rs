@@ -398,6 +398,12 @@ impl<'s> Checker<'s, '_> {
                 }
             }
         }
+        if let Some(t) = ty
+            && !decodable(&t)
+        {
+            self.err(p.span, format!("a parameter cannot be bound to a value of type {t}; `cast(..)` the column to a supported type"));
+            return Val::unknown();
+        }
         let Some(ty) = ty else {
             let name = match &p.source {
                 syntax::ParamSource::Name(id) => format!("${id}"),
@@ -1713,6 +1719,16 @@ impl<'s> Checker<'s, '_> {
                 return;
             };
             for col in &src.columns {
+                if !decodable(&col.ty) {
+                    c.err(
+                        span,
+                        format!(
+                            "`{}.{}` has type {}, which Quarry cannot decode; list the columns you need, with `cast({} as nvarchar(4000)) as {}` for this one",
+                            src.lookup, col.name, col.ty, col.name, col.name
+                        ),
+                    );
+                    continue;
+                }
                 let v = c.column_val(
                     ColRef {
                         qualifier: src.qualifier.clone(),
@@ -2527,6 +2543,22 @@ mod tests {
         assert!(has(&e, "not a primary or unique key"), "{e:?}");
         let e = errors(quote!(update users set { username: null } where id == 1));
         assert!(has(&e, "NOT NULL"), "{e:?}");
+    }
+
+    #[test]
+    fn undecodable_types_are_refused_with_a_way_out() {
+        assert!(has(
+            &errors(quote!(select org)),
+            "cannot decode; list the columns"
+        ));
+        assert!(has(
+            &errors(quote!(select org { id } where node == $n)),
+            "cannot be bound"
+        ));
+        assert_eq!(
+            columns(quote!(select org { id, cast(node as nvarchar(4000)) as path })).len(),
+            2
+        );
     }
 
     #[test]

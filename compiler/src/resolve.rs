@@ -752,10 +752,20 @@ pub(crate) mod tests {
         ];
         tags.primary_key = pk("id");
 
+        let mut org = Table::new(QualifiedName::new("dbo", "org"));
+        org.columns = vec![
+            id("id"),
+            Column::new(
+                "node",
+                SqlType::Clr(quarry_schema::model::ClrType::HierarchyId),
+                false,
+            ),
+        ];
+
         Schema::new(
             vec![],
             vec![],
-            vec![users, orders, emp, msgs, accounts, tags],
+            vec![users, orders, emp, msgs, accounts, tags, org],
         )
         .expect("valid schema")
     }
