@@ -73,6 +73,9 @@ fn ch4_filters() {
 
     let q = query!(ch4_like: select users { id, fullname } where fullname like "%Fadler%");
     assert_eq!(params(&q).len(), 1);
+    let q = query!(ch4_like_fixed_width: select products { id, sku } where sku like "AB%");
+    // A pattern for a char(12) column is declared varchar(12), never padded.
+    assert_eq!(q.statement().param_decls, "@P1 varchar(12)");
     let q = query!(ch4_in_list: select users { id } where id in [1, 2, 3]);
     assert!(q.statement().sql.contains("IN (1, 2, 3)"));
     let (from, to) = (now(), now());

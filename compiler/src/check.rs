@@ -597,7 +597,16 @@ impl<'s> Checker<'s, '_> {
                             format!("`like` needs a string, but this is {t}; compare it with `==`, or convert it: `cast(x as varchar(30)) like ..`"),
                         );
                 }
-                let pty = v.ty.filter(|t| family(t) == Family::Str);
+                // A pattern is declared as the variable-length form of the column's
+                // type: a `char(n)` parameter would be padded with spaces, and
+                // `'AB%'` would become `'AB%         '`, which matches nothing.
+                let pty = v.ty.filter(|t| family(t) == Family::Str).map(|t| match t {
+                    SqlType::Char(n) => SqlType::VarChar(n),
+                    SqlType::NChar(n) => SqlType::NVarChar(n),
+                    SqlType::Text => SqlType::VarChar(Length::Max),
+                    SqlType::NText | SqlType::Xml => SqlType::NVarChar(Length::Max),
+                    other => other,
+                });
                 let p = self.expr(pattern, pty);
                 if pty.is_some() {
                     self.check_compatible(&v, &p, pattern.span, "match");
