@@ -1510,3 +1510,53 @@ mod tests {
         assert!(err(quote!(select users { a, } extra)).contains("end of the query"));
     }
 }
+
+#[cfg(test)]
+mod grammar_doc {
+    use std::str::FromStr;
+
+    /// Every example in GRAMMAR.md parses: the document and the parser move
+    /// together.
+    #[test]
+    fn grammar_examples_parse() {
+        let doc = include_str!("../GRAMMAR.md");
+        let examples = doc.split("## Examples").nth(1).unwrap_or_default();
+        let mut count = 0;
+        for chunk in examples.split("query").skip(1) {
+            let Some(body) = chunk
+                .strip_prefix("!(")
+                .or_else(|| chunk.strip_prefix("_as!("))
+            else {
+                continue;
+            };
+            // The invocation ends at the parenthesis that closes `query!(`.
+            let mut depth = 1;
+            let mut end = None;
+            for (i, ch) in body.char_indices() {
+                match ch {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let Some(end) = end else { continue };
+            let mut text = &body[..end];
+            if chunk.starts_with("_as!(") {
+                text = text.split_once(',').map_or(text, |(_, q)| q);
+            }
+            let ts =
+                proc_macro2::TokenStream::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            if let Err(e) = super::parse(ts) {
+                panic!("GRAMMAR.md example does not parse: {text}\n{e}");
+            }
+            count += 1;
+        }
+        assert!(count >= 9, "only {count} examples found");
+    }
+}
