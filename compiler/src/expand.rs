@@ -77,9 +77,18 @@ pub fn field_ident(name: &str, span: Span) -> Option<Ident> {
     if !valid || matches!(name, "self" | "Self" | "super" | "crate") {
         return None;
     }
-    match syn::parse_str::<Ident>(name) {
-        Ok(_) => Some(Ident::new(name, span)),
-        Err(_) => Some(Ident::new_raw(name, span)),
+    // Rust's strict and reserved keywords (2024 edition) need `r#`.
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
+        "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe",
+        "use", "where", "while", "abstract", "become", "box", "do", "final", "macro", "override",
+        "priv", "try", "typeof", "unsized", "virtual", "yield",
+    ];
+    if KEYWORDS.contains(&name) {
+        Some(Ident::new_raw(name, span))
+    } else {
+        Some(Ident::new(name, span))
     }
 }
 
