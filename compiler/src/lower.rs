@@ -801,6 +801,24 @@ mod tests {
     }
 
     #[test]
+    fn correlated_subqueries_in_writes_qualify_the_target() {
+        let (text, _) = sql(
+            quote!(delete users where !exists (select orders where orders.user_id == users.id)),
+        );
+        assert_eq!(
+            text,
+            "DELETE FROM [dbo].[users]\nWHERE NOT EXISTS (SELECT 1 FROM [dbo].[orders] AS [o] WHERE [o].[user_id] = [users].[id]);"
+        );
+        let (text, _) = sql(
+            quote!(update users set { fullname: upper(fullname) } where id in (select orders { user_id } where total > 100)),
+        );
+        assert!(
+            text.contains("SET [fullname] = UPPER([users].[fullname])"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn lists_and_paging() {
         let (sql, decls) =
             sql(quote!(select users { id } where id in $ids order by id offset $skip limit $take));
