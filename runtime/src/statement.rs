@@ -35,8 +35,10 @@ pub struct ResultColumn {
 /// result shape, all `'static`. Built only by the `query!` family of macros.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Statement {
-    /// A stable name: `<crate path>::<fn or module>@<file>:<line>`, also
-    /// written in the SQL's leading comment so a DBA finds it in Query Store.
+    /// A stable name: `<module path>::<name>` for a named query
+    /// (`query!(recent_users: select ..)`), `<module path>:L<line>` otherwise.
+    /// It is also written in the SQL's leading comment so a DBA finds the
+    /// statement in Query Store.
     pub id: &'static str,
     /// Index of this variant among the statements of one `query!` (optional
     /// filters give several), `0` when there is only one.
