@@ -5,6 +5,7 @@
 //! test leaves the database as it found it. Needs `QUARRY_TEST_URL`; see
 //! `tests/live_common/mod.rs`.
 
+mod common;
 mod live_common;
 #[path = "../examples/common/mod.rs"]
 mod schema_setup;
@@ -220,4 +221,19 @@ fn schema_tables_install_in_foreign_key_order() {
     assert!(pos("users") < pos("accounts"));
     assert!(pos("posts") < pos("post_tags") && pos("tags") < pos("post_tags"));
     assert!(pos("products") < pos("fact_sales") && pos("log_runs") < pos("fact_sales"));
+}
+
+/// Offline: pins the T-SQL of every statement above under `snapshots/live/`
+/// (every statement registered in this test binary is one of this file's),
+/// so what the live test sends is reviewed like the rest, server or not.
+#[test]
+fn every_live_statement_is_pinned() {
+    let all = quarry::statements();
+    assert!(
+        all.iter().all(|s| s.file.ends_with("live_macro.rs")),
+        "statements from elsewhere: {:?}",
+        all.iter().map(|s| s.file).collect::<Vec<_>>()
+    );
+    assert!(all.len() >= 20, "only {} statements registered", all.len());
+    common::pin_statements!("snapshots/live", "", common::pins_of(&all));
 }

@@ -6,6 +6,8 @@
 //! Bulk inserts (§5.2) go through the runtime's TDS bulk load, not through a
 //! statement, so they have no entry here.
 
+mod common;
+
 use quarry::types::{Decimal, NaiveDateTime};
 use quarry::{Query, query, query_as};
 
@@ -348,7 +350,9 @@ fn query_as_into_user_struct() {
 // ----- the inventory ----------------------------------------------------
 
 /// Pins every statement generated in this file: SQL text, parameter
-/// declarations and result columns, one snapshot per statement variant.
+/// declarations and result columns, one snapshot per statement variant
+/// (`quarry::Statement::describe`), and fails on a snapshot left behind by
+/// a statement that no longer exists.
 #[test]
 fn every_statement_is_pinned() {
     let all: Vec<_> = quarry::statements()
@@ -356,41 +360,16 @@ fn every_statement_is_pinned() {
         .filter(|s| s.file.ends_with("statements.rs"))
         .collect();
     assert!(all.len() >= 60, "only {} statements registered", all.len());
-    let mut names = std::collections::BTreeSet::new();
-    for s in all {
-        let name = format!("{}_{}", s.id.replace("::", "__"), s.variant);
-        names.insert(format!("{name}.snap"));
-        let mut text = format!(
-            "-- {} #{} ({:?})\n-- params: {}\n",
-            s.id, s.variant, s.kind, s.param_decls
-        );
-        for c in s.columns {
-            text.push_str(&format!(
-                "-- column {} {} {}\n",
-                c.name,
-                c.sql_type,
-                if c.nullable { "NULL" } else { "NOT NULL" }
-            ));
-        }
-        text.push_str(s.sql);
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!(name, text);
-        });
-    }
-    // A statement that no longer exists must not leave its snapshot behind.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
-    let stale: Vec<String> = std::fs::read_dir(&dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|f| {
-                    f.starts_with("statements__") && f.ends_with(".snap") && !names.contains(f)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    assert!(
-        stale.is_empty(),
-        "snapshots of statements that no longer exist: {stale:?}"
-    );
+    common::pin_statements!("snapshots", "statements__", common::pins_of(&all));
+}
+
+/// What a program prints for `--quarry-statements` reads back, statement by
+/// statement, as exactly the text pinned above (`tests/examples_pinned.rs`
+/// relies on it).
+#[test]
+fn the_inventory_reads_back_as_the_pinned_statements() {
+    let inventory = quarry::inventory();
+    let read = common::parse_inventory(&inventory).unwrap();
+    assert_eq!(read, common::pins_of(&quarry::statements()));
+    assert!(read.len() >= 60);
 }

@@ -13,7 +13,16 @@ use quarry::{Connection, Error};
 
 /// The connection string from `QUARRY_DATABASE_URL` or `QUARRY_TEST_URL`;
 /// `None` (after saying how to run the example) when neither is set.
+///
+/// Also `None`, after printing the example's statement inventory, when the
+/// example was started with `--quarry-statements`
+/// (`cargo run --example crud -- --quarry-statements`): every example lists
+/// the T-SQL it can send without a server (`tests/examples_pinned.rs` pins
+/// that list).
 pub fn database_url(example: &str) -> Option<String> {
+    if quarry::print_inventory_if_requested() {
+        return None;
+    }
     for var in ["QUARRY_DATABASE_URL", "QUARRY_TEST_URL"] {
         match std::env::var(var) {
             Ok(url) if !url.trim().is_empty() => return Some(url),

@@ -53,7 +53,10 @@ pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 pub use observe::{AuditEvent, clear_audit_hook, set_audit_hook};
 pub use param::{Encode, Param, kind};
 pub use pool::{Pool, PoolOptions, PooledConnection};
-pub use statement::{Query, ResultColumn, STATEMENTS, Statement, StatementKind, statements};
+pub use statement::{
+    INVENTORY_FLAG, Query, ResultColumn, STATEMENTS, Statement, StatementKind, inventory,
+    print_inventory_if_requested, statements,
+};
 pub use transaction::{IsolationLevel, RetryPolicy, Transaction, retry};
 
 /// Re-exports for the macro expansion; not a public API.
