@@ -236,6 +236,26 @@ pub enum Error {
         length: usize,
     },
 
+    /// A decimal argument has more fractional digits than its declared
+    /// parameter type keeps. The server would round it silently, so it is
+    /// refused before sending: round it yourself (`Decimal::round_dp`) or
+    /// compare against a wider expression.
+    #[error(
+        "statement `{}`: argument @P{param} = {value} is declared {declared}, which would round it; \
+         round the value first (Decimal::round_dp) if that is what you mean",
+        statement.id
+    )]
+    ParamRounded {
+        /// The statement.
+        statement: &'static Statement,
+        /// The parameter number (`@P<n>`).
+        param: usize,
+        /// The declared type, e.g. `decimal(18,2)`.
+        declared: String,
+        /// The argument as written, e.g. `0.125`.
+        value: String,
+    },
+
     /// Any other server error.
     #[error("SQL Server error {code} (severity {class}){}: {message}", at(*statement))]
     Server {
@@ -530,7 +550,8 @@ impl Error {
             Error::Decode { statement, .. }
             | Error::StaleRow { statement, .. }
             | Error::RowNotFound { statement }
-            | Error::ParamTooLong { statement, .. } => Some(statement),
+            | Error::ParamTooLong { statement, .. }
+            | Error::ParamRounded { statement, .. } => Some(statement),
             Error::ConnectionLost { statement, .. }
             | Error::Timeout { statement, .. }
             | Error::UniqueViolation { statement, .. }

@@ -20,8 +20,10 @@
 //!   string as `nvarchar`, a decimal as `numeric(p,s)` of its own
 //!   precision); the server converts each to its declared type once, on the
 //!   parameter, never on the column. A `varchar` parameter thus receives the
-//!   text in the database's code page, exactly as the column would store it;
-//!   a decimal with more scale than declared is rounded as on insert.
+//!   text in the database's code page, exactly as the column would store it.
+//!   A decimal with more fractional digits than declared would be rounded
+//!   by the server, so it is refused before sending
+//!   ([`Error::ParamRounded`]).
 //! - `sp_executesql` is called by name (the public `Command` API cannot use
 //!   the RPC procedure id 10 that `Client::query` sends); the server resolves
 //!   the 13-character name per call, a cost below measurement next to a
@@ -214,8 +216,69 @@ pub(crate) fn length_limit(ty: &str) -> Option<Limit> {
     }
 }
 
-/// Refuses string/binary arguments longer than their declaration.
+/// The scale a declared exact-numeric type keeps: `decimal(18,2)` → 2,
+/// `money` → 4; `None` for other types.
+pub(crate) fn declared_scale(ty: &str) -> Option<u8> {
+    let (name, rest) = ty.split_once('(').unwrap_or((ty, ""));
+    let name = name.trim();
+    let is = |t: &str| name.eq_ignore_ascii_case(t);
+    if is("money") || is("smallmoney") {
+        return Some(4);
+    }
+    if !(is("decimal") || is("numeric")) {
+        return None;
+    }
+    let args = rest.strip_suffix(')')?;
+    match args.split_once(',') {
+        Some((_, scale)) => scale.trim().parse().ok(),
+        // `decimal(p)` and bare `decimal` have scale 0.
+        None => Some(0),
+    }
+}
+
+/// Refuses decimal arguments with more fractional digits than their
+/// declaration keeps: the server would round them silently (a 12.5 %
+/// discount declared `decimal(18,2)` would become 13 %).
+fn check_scales(statement: &'static Statement, args: &[Param<'_>]) -> Result<(), Error> {
+    for (n, (ty, &idx)) in declared_types(statement.param_decls)
+        .zip(statement.args)
+        .enumerate()
+    {
+        let Some(ColumnData::Numeric(Some(value))) = args.get(idx as usize).map(|p| &p.0) else {
+            continue;
+        };
+        let Some(kept) = declared_scale(ty) else {
+            continue;
+        };
+        if value.scale() <= kept {
+            continue;
+        }
+        // Trailing zeros beyond the declared scale lose nothing.
+        let dropped = u32::from(value.scale() - kept);
+        let lost = 10i128
+            .checked_pow(dropped)
+            .is_none_or(|unit| value.value() % unit != 0);
+        if lost {
+            return Err(Error::ParamRounded {
+                statement,
+                param: n + 1,
+                declared: ty.to_owned(),
+                value: value.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses string/binary arguments longer than their declaration, and
+/// decimals that the declaration would round.
 fn check_lengths(statement: &'static Statement, args: &[Param<'_>]) -> Result<(), Error> {
+    if args
+        .iter()
+        .any(|p| matches!(p.0, ColumnData::Numeric(Some(_))))
+    {
+        check_scales(statement, args)?;
+    }
     let sized =
         |d: &ColumnData<'_>| matches!(d, ColumnData::String(Some(_)) | ColumnData::Binary(Some(_)));
     if !args.iter().any(|p| sized(&p.0)) {
@@ -633,6 +696,41 @@ mod tests {
                 length: 4,
                 ..
             }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn declared_scales() {
+        assert_eq!(declared_scale("decimal(18,2)"), Some(2));
+        assert_eq!(declared_scale("NUMERIC(10, 4)"), Some(4));
+        assert_eq!(declared_scale("decimal(9)"), Some(0));
+        assert_eq!(declared_scale("money"), Some(4));
+        assert_eq!(declared_scale("int"), None);
+        assert_eq!(declared_scale("varchar(20)"), None);
+    }
+
+    #[test]
+    fn decimals_the_declaration_would_round_are_refused() {
+        use tiberius::numeric::Numeric;
+        let dec = |v: i128, scale: u8| {
+            Param(ColumnData::Numeric(Some(Numeric::new_with_scale(v, scale))))
+        };
+        // @P3 is decimal(18,2) (args[2]).
+        assert!(check_lengths(&ST, &[s("a"), s("a"), dec(1999, 2)]).is_ok());
+        assert!(check_lengths(&ST, &[s("a"), s("a"), dec(5, 0)]).is_ok());
+        // 0.500 keeps its value at scale 2.
+        assert!(check_lengths(&ST, &[s("a"), s("a"), dec(500, 3)]).is_ok());
+        match check_lengths(&ST, &[s("a"), s("a"), dec(125, 3)]) {
+            Err(Error::ParamRounded {
+                param: 3,
+                declared,
+                value,
+                ..
+            }) => {
+                assert_eq!(declared, "decimal(18,2)");
+                assert_eq!(value, "0.125");
+            }
             other => panic!("{other:?}"),
         }
     }
