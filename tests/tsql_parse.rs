@@ -1,6 +1,7 @@
 //! An independent check of the generated T-SQL: every statement pinned under
-//! `snapshots/` (which `tests/statements.rs` keeps equal to what the `query!`
-//! macros generate) is parsed by `sqlparser`'s `MsSqlDialect`.
+//! `snapshots/` (which `tests/statements.rs`, `tests/examples_pinned.rs` and
+//! `tests/live_macro.rs` keep equal to what the `query!` macros generate) is
+//! parsed by `sqlparser`'s `MsSqlDialect`.
 //!
 //! sqlparser 0.64 lacks some T-SQL constructs Quarry emits. For those, and
 //! only for the parse, the text is rewritten as listed in [`WORKAROUNDS`];
@@ -73,11 +74,11 @@ fn rewrite(sql: &str) -> (String, Vec<&'static str>) {
         s = paged;
     }
     for kw in ["UPDATE TOP (", "DELETE TOP ("] {
-        if let Some(start) = s.find(kw) {
-            if let Some(close) = s[start..].find(')') {
-                used.push("dml-top");
-                s.replace_range(start + 6..start + close + 1, "");
-            }
+        if let Some(start) = s.find(kw)
+            && let Some(close) = s[start..].find(')')
+        {
+            used.push("dml-top");
+            s.replace_range(start + 6..start + close + 1, "");
         }
     }
     if s.contains(" WITH (HOLDLOCK) AS [t]") {
@@ -105,19 +106,31 @@ struct Pinned {
     sql: String,
 }
 
-/// Reads every `snapshots/*.snap`: the insta header is skipped, and so are
-/// the `--` lines the pin test writes above the SQL.
+/// Every `.snap` file under `dir`, in its subfolders too (`examples/`,
+/// `live/`), sorted.
+fn snap_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+        for p in entries.filter_map(Result::ok).map(|e| e.path()) {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "snap") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Reads every `.snap` under `snapshots/`: the insta header is skipped, and
+/// so are the `--` lines the pin test writes above the SQL.
 fn pinned() -> Vec<Pinned> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
     let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
-        .collect();
-    entries.sort();
-    for p in entries {
+    for p in snap_files(&dir) {
         let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let body = text.splitn(3, "---\n").nth(2).unwrap_or_default();
         let sql: Vec<&str> = body.lines().filter(|l| !l.starts_with("-- ")).collect();

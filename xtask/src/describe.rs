@@ -208,15 +208,24 @@ pub fn compare(expected: &[ExpectedColumn], server: &[ServerColumn]) -> Vec<Find
     out
 }
 
-/// Every pinned statement under `dir` (`*.snap` files, sorted by name), with
+/// Every pinned statement under `dir` and its subfolders (`*.snap` files, sorted by path), with
 /// its file. Files that are not pinned statements are skipped.
 pub fn load_pinned(dir: &Path) -> Result<Vec<(PathBuf, Pinned)>, String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
-        .collect();
+    // Subfolders too: the examples' and live tests' statements are pinned in
+    // `snapshots/examples/` and `snapshots/live/`.
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&d).map_err(|e| format!("cannot read `{}`: {e}", d.display()))?;
+        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "snap") {
+                files.push(p);
+            }
+        }
+    }
     files.sort();
     let mut out = Vec::new();
     for path in files {
