@@ -17,7 +17,10 @@ struct Sale {
     store_code: Option<String>,
     amount: Option<Decimal>,
 }
-quarry::bulk_row!(Sale => "[staging].[sales_tmp]" { product_id, qty, sale_dt, store_code, amount });
+// Checked against quarry.schema at compile time: the table, each column,
+// each field's type (an `Option` only for NULL-able columns), and that no
+// required column is left out.
+quarry::bulk_row!(Sale => staging.sales_tmp { product_id, qty, sale_dt, store_code, amount });
 
 #[tokio::main]
 async fn main() {

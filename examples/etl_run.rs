@@ -16,7 +16,7 @@ struct Fact {
     amount: Option<Decimal>,
     run_id: Option<i32>,
 }
-quarry::bulk_row!(Fact => "[warehouse].[fact_sales]" { product_id, quantity, sale_date, amount, run_id });
+quarry::bulk_row!(Fact => warehouse.fact_sales { product_id, quantity, sale_date, amount, run_id });
 
 struct Staged {
     product_id: i32,
@@ -25,7 +25,7 @@ struct Staged {
     store_code: Option<String>,
     amount: Option<Decimal>,
 }
-quarry::bulk_row!(Staged => "[staging].[sales_tmp]" { product_id, qty, sale_dt, store_code, amount });
+quarry::bulk_row!(Staged => staging.sales_tmp { product_id, qty, sale_dt, store_code, amount });
 
 #[tokio::main]
 async fn main() {

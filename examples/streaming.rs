@@ -10,7 +10,7 @@ struct Log {
     level: u8,
     msg: String,
 }
-quarry::bulk_row!(Log => "[dbo].[logs]" { level, msg });
+quarry::bulk_row!(Log => logs { level, msg });
 
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/statm")

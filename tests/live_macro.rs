@@ -15,6 +15,69 @@ use quarry::testing::begin_test;
 use quarry::types::{Decimal, NaiveDateTime};
 use quarry::{Error, query};
 
+struct StagedSale {
+    product_id: i32,
+    qty: i32,
+    sold_at: NaiveDateTime,
+    store: Option<String>,
+    amount: Option<Decimal>,
+}
+quarry::bulk_row!(StagedSale => staging.sales_tmp {
+    product_id, qty, sold_at: sale_dt, store: store_code, amount
+});
+
+/// Rows checked by `bulk_row!` against the snapshot load into the real
+/// table: the values the checked conversion produces are the ones the
+/// server's bulk load accepts for `datetime2(0)`, `varchar(10) NULL` and
+/// `decimal(12,2) NULL`.
+#[tokio::test]
+async fn checked_bulk_rows_load_into_snapshot_tables() {
+    let Some(url) = url("checked_bulk_rows_load_into_snapshot_tables") else {
+        return;
+    };
+    let mut conn = connect(&url).await;
+    let mut tx = begin_test(&mut conn).await.unwrap();
+    schema_setup::install_schema(tx.connection()).await.unwrap();
+    let at = quarry::types::NaiveDate::from_ymd_opt(2025, 3, 1)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .unwrap();
+    let rows: Vec<StagedSale> = (0..1000)
+        .map(|i| StagedSale {
+            product_id: 900_000 + i,
+            qty: i % 5 + 1,
+            sold_at: at,
+            store: (i % 2 == 0).then(|| "LIVEBULK".to_owned()),
+            amount: (i % 3 != 0).then(|| Decimal::new(i64::from(i) * 25, 2)),
+        })
+        .collect();
+    let options = quarry::bulk::BulkOptions {
+        batch_size: 300,
+        ..quarry::bulk::BulkOptions::default()
+    };
+    let n = quarry::bulk::bulk_insert(&mut tx, &rows, &options)
+        .await
+        .unwrap();
+    assert_eq!(n, 1000);
+    let count = |filter: &str| {
+        format!("SELECT COUNT(*) FROM staging.sales_tmp WHERE product_id >= 900000 AND {filter}")
+    };
+    assert_eq!(scalar(tx.connection(), &count("1 = 1")).await, 1000);
+    assert_eq!(
+        scalar(tx.connection(), &count("store_code = 'LIVEBULK'")).await,
+        500
+    );
+    assert_eq!(scalar(tx.connection(), &count("amount IS NULL")).await, 334);
+    assert_eq!(
+        scalar(
+            tx.connection(),
+            &count("product_id = 900007 AND amount = 1.75 AND sale_dt = '2025-03-01T09:00:00'")
+        )
+        .await,
+        1
+    );
+    tx.finish().await.unwrap();
+}
+
 #[tokio::test]
 async fn generated_statements_run_on_the_server() {
     let Some(url) = url("generated_statements_run_on_the_server") else {

@@ -1,11 +1,12 @@
-//! Quarry's query compiler: the pipeline behind `query!` and `query_as!`,
-//! as a normal library so tests, benches and fuzzers can call it.
+//! Quarry's query compiler: the pipeline behind `query!`, `query_as!` and
+//! `bulk_row!`, as a normal library so tests, benches and fuzzers can call it.
 //!
 #![doc = include_str!("../ARCHITECTURE.md")]
 //!
 #![doc = include_str!("../GRAMMAR.md")]
 #![warn(missing_docs)]
 
+pub mod bulk;
 pub mod check;
 pub mod diag;
 pub mod expand;
@@ -121,6 +122,12 @@ pub fn query_as(input: TokenStream) -> TokenStream {
         return e.into_compile_error();
     }
     with_schema(rest, &Target::Into(path))
+}
+
+/// The `bulk_row!(Type => schema.table { field, .. })` macro: an
+/// `impl BulkRow` checked against the snapshot (see [`bulk`]).
+pub fn bulk_row(input: TokenStream) -> TokenStream {
+    bulk::bulk_row(input)
 }
 
 fn with_schema(input: TokenStream, target: &Target) -> TokenStream {

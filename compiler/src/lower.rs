@@ -88,7 +88,8 @@ pub fn quote_ident(name: &str) -> String {
     format!("[{}]", name.replace(']', "]]"))
 }
 
-fn quote_table(n: &QualifiedName) -> String {
+/// `[schema].[name]`, each part quoted by [`quote_ident`].
+pub fn quote_table(n: &QualifiedName) -> String {
     format!("{}.{}", quote_ident(&n.schema), quote_ident(&n.name))
 }
 

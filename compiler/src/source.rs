@@ -102,6 +102,18 @@ pub fn first_use_in_crate(path: &Path) -> bool {
     }
 }
 
+/// The item that makes cargo rebuild the crate when the snapshot changes:
+/// `const _: &[u8] = include_bytes!("/abs/path/quarry.schema");`, or nothing
+/// when `path` is `None` (see [`first_use_in_crate`]) or not UTF-8.
+pub fn dependency(path: Option<&Path>) -> proc_macro2::TokenStream {
+    match path.and_then(|p| p.to_str()) {
+        Some(p) => quote::quote!(
+            const _: &[u8] = ::core::include_bytes!(#p);
+        ),
+        None => proc_macro2::TokenStream::new(),
+    }
+}
+
 /// Finds and loads the snapshot for the crate being compiled.
 pub fn current() -> Result<(PathBuf, Arc<Schema>), SourceError> {
     let env = std::env::var("QUARRY_SCHEMA").ok();

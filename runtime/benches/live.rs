@@ -73,7 +73,7 @@ struct BenchRow {
     n: i32,
     label: String,
 }
-quarry_runtime::bulk_row!(BenchRow => "#bench_rows" { n, label });
+quarry_runtime::bulk_row_unchecked!(BenchRow => "#bench_rows" { n, label });
 
 struct Env {
     rt: tokio::runtime::Runtime,

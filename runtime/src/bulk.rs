@@ -2,20 +2,25 @@
 //! many rows (the booklet's `fast_executemany`/TVP chapter).
 //!
 //! Rows are typed: a [`BulkRow`] names its table and columns and turns
-//! itself into a TDS row. Implement it with [`bulk_row!`](crate::bulk_row)
-//! (or by hand); the compiler may emit it from the snapshot later.
+//! itself into a TDS row. Implement it with `quarry::bulk_row!`, which
+//! checks the table, the columns and every field's type against the schema
+//! snapshot at compile time:
 //!
-//! ```no_run
-//! # async fn run(conn: &mut quarry_runtime::Connection) -> Result<(), quarry_runtime::Error> {
-//! use quarry_runtime::bulk::{bulk_insert, BulkOptions};
+//! ```ignore
+//! use quarry::bulk::{bulk_insert, BulkOptions};
 //!
-//! struct Log { level: String, message: String }
-//! quarry_runtime::bulk_row!(Log => "[dbo].[logs]" { level, message });
+//! struct Log { level: u8, msg: String }
+//! quarry::bulk_row!(Log => dbo.logs { level, msg });
 //!
-//! let rows = vec![Log { level: "info".into(), message: "started".into() }];
+//! let rows = vec![Log { level: 20, msg: "started".into() }];
 //! let inserted = bulk_insert(&mut *conn, &rows, &BulkOptions::default()).await?;
-//! # Ok(()) }
 //! ```
+//!
+//! For a table the snapshot does not hold (a `#temp` table, a table created
+//! at run time), [`bulk_row_unchecked!`](crate::bulk_row_unchecked) is the
+//! escape hatch: the same implementation without any check, so a wrong
+//! column name or type shows up only as a server error when the rows are
+//! sent.
 //!
 //! # Known upstream issues
 //!
@@ -26,10 +31,11 @@
 //! an `i64`). When you hit one of these, insert those rows with a checked
 //! `insert` statement instead.
 
-use tiberius::{SqlBulkCopyOption, SqlBulkCopyOptions, TokenRow};
+use tiberius::{ColumnData, SqlBulkCopyOption, SqlBulkCopyOptions, TokenRow};
 
 use crate::Error;
 use crate::execute::Executor;
+use crate::param::Encode;
 
 /// A row that can be bulk loaded into one table.
 pub trait BulkRow {
@@ -170,19 +176,34 @@ async fn load<'r, T: BulkRow + 'r>(
     Ok(total)
 }
 
-/// Implements [`BulkRow`] for a struct with named fields: each listed
-/// field becomes the column of the same name, in the order given.
+/// Converts one field of a bulk row into the value of a column of SQL type
+/// family `K` (`kind::Nullable<K>` for a NULL-able column). `bulk_row!`
+/// wraps every field in this call, spanned on the field, so a field of the
+/// wrong Rust type is a compile error there, with [`Encode`]'s message.
+#[doc(hidden)]
+#[inline]
+pub fn bulk_value<K, T: Encode<K> + ?Sized>(value: &T) -> ColumnData<'_> {
+    value.encode().into_column_data()
+}
+
+/// Implements [`BulkRow`] **without checking anything** against the schema
+/// snapshot: each listed field becomes the column of the same name, in the
+/// order given, converted with tiberius's `ToSql`. A wrong table, column or
+/// type is found only by the server when rows are sent.
+///
+/// Use `quarry::bulk_row!` for tables in the snapshot; this is for tables
+/// it cannot hold, such as `#temp` tables.
 ///
 /// ```
 /// struct Tag { name: String, weight: i32 }
-/// quarry_runtime::bulk_row!(Tag => "[dbo].[tags]" { name, weight });
+/// quarry_runtime::bulk_row_unchecked!(Tag => "[#tags]" { name, weight });
 /// use quarry_runtime::bulk::BulkRow;
 /// assert_eq!(Tag::COLUMNS, &["[name]", "[weight]"]);
 /// let tag = Tag { name: "rust".into(), weight: 3 };
 /// assert_eq!(tag.to_row().len(), 2);
 /// ```
 #[macro_export]
-macro_rules! bulk_row {
+macro_rules! bulk_row_unchecked {
     ($ty:ty => $table:literal { $($field:ident),+ $(,)? }) => {
         impl $crate::bulk::BulkRow for $ty {
             const TABLE: &'static str = $table;
@@ -199,7 +220,7 @@ macro_rules! bulk_row {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tiberius::ColumnData;
+    use crate::kind;
 
     struct Order {
         user_id: i32,
@@ -207,10 +228,10 @@ mod tests {
         note: Option<String>,
         placed: chrono::NaiveDate,
     }
-    crate::bulk_row!(Order => "[dbo].[orders]" { user_id, total, note, placed });
+    crate::bulk_row_unchecked!(Order => "[dbo].[orders]" { user_id, total, note, placed });
 
     #[test]
-    fn macro_rows_match_columns() {
+    fn unchecked_macro_rows_match_columns() {
         assert_eq!(Order::TABLE, "[dbo].[orders]");
         assert_eq!(
             Order::COLUMNS,
@@ -228,6 +249,55 @@ mod tests {
         assert!(matches!(row.get(1), Some(ColumnData::Numeric(Some(n))) if n.scale() == 2));
         assert_eq!(row.get(2), Some(&ColumnData::String(None)));
         assert!(matches!(row.get(3), Some(ColumnData::Date(Some(_)))));
+    }
+
+    /// What `bulk_row!` expands to for a NOT NULL `int`, a NULL-able
+    /// `nvarchar` and a NULL-able `decimal` column.
+    struct Checked {
+        id: i32,
+        name: Option<String>,
+        price: rust_decimal::Decimal,
+    }
+    impl BulkRow for Checked {
+        const TABLE: &'static str = "[dbo].[items]";
+        const COLUMNS: &'static [&'static str] = &["[id]", "[name]", "[price]"];
+        fn to_row(&self) -> TokenRow<'_> {
+            let mut row = TokenRow::with_capacity(3);
+            row.push(bulk_value::<kind::Int, _>(&self.id));
+            row.push(bulk_value::<kind::Nullable<kind::Text>, _>(&self.name));
+            row.push(bulk_value::<kind::Nullable<kind::Decimal>, _>(&self.price));
+            row
+        }
+    }
+
+    #[test]
+    fn bulk_values_follow_the_column_kind() {
+        let c = Checked {
+            id: 3,
+            name: None,
+            price: rust_decimal::Decimal::new(250, 2),
+        };
+        let row = c.to_row();
+        assert_eq!(row.len(), Checked::COLUMNS.len());
+        assert_eq!(row.get(0), Some(&ColumnData::I32(Some(3))));
+        // A NULL of the column's family, not an untyped one.
+        assert_eq!(row.get(1), Some(&ColumnData::String(None)));
+        assert!(
+            matches!(row.get(2), Some(ColumnData::Numeric(Some(n))) if n.value() == 250 && n.scale() == 2)
+        );
+        let named = Checked {
+            name: Some("bolt".into()),
+            ..c
+        };
+        assert_eq!(
+            named.to_row().get(1),
+            Some(&ColumnData::String(Some("bolt".into())))
+        );
+        // Borrowed, not copied.
+        assert!(matches!(
+            bulk_value::<kind::Text, _>("x"),
+            ColumnData::String(Some(std::borrow::Cow::Borrowed("x")))
+        ));
     }
 
     #[test]

@@ -62,6 +62,7 @@ pub use transaction::{IsolationLevel, RetryPolicy, Transaction, retry};
 /// Re-exports for the macro expansion; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::bulk::bulk_value;
     pub use crate::decode::{column, nullable_column};
     pub use crate::param::bind;
     pub use linkme;
