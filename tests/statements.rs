@@ -192,11 +192,13 @@ fn ch5_writes() {
     let _ =
         query!(ch5_update_one: update users set { fullname: $new_fullname } where id == $user_id);
 
-    let (threshold, discount) = (Decimal::new(100, 0), Decimal::new(10, 2));
+    let (threshold, discount) = (Decimal::new(100, 0), Decimal::new(125, 3));
     let q = query!(ch5_bulk_discount: update orders set { total: total * (1 - $discount) } where total > $threshold);
+    // The rate is an operand, not a stored total: declared wide enough that
+    // 12.5 % is not rounded to the column's two decimals.
     assert_eq!(
         q.statement().param_decls,
-        "@P1 decimal(18,2), @P2 decimal(18,2)"
+        "@P1 decimal(38,10), @P2 decimal(18,2)"
     );
 
     let _ = query!(ch5_delete_one: delete users where id == $user_id);

@@ -358,6 +358,29 @@ fn self_typed(e: &Expr) -> bool {
     }
 }
 
+/// The type a parameter gets as an operand of arithmetic, given the type
+/// it meets. An operand is not a value stored in the column: in
+/// `total * (1 - $discount)` a 12.5 % discount declared like `total`
+/// (`decimal(18,2)`) would be rounded to 13 %, so exact numerics get room
+/// for rates and factors, `decimal(38, max(s, 10))`. Other types and
+/// non-parameter operands keep the hint.
+fn operand_hint(e: &Expr, hint: Option<SqlType>) -> Option<SqlType> {
+    if !matches!(strip_parens(e).kind, ExprKind::Param(_)) {
+        return hint;
+    }
+    match hint {
+        Some(SqlType::Decimal { scale, .. }) => Some(SqlType::Decimal {
+            precision: 38,
+            scale: scale.max(10),
+        }),
+        Some(SqlType::Money | SqlType::SmallMoney) => Some(SqlType::Decimal {
+            precision: 38,
+            scale: 10,
+        }),
+        other => other,
+    }
+}
+
 fn strip_parens(e: &Expr) -> &Expr {
     match &e.kind {
         ExprKind::Paren(x) => strip_parens(x),
@@ -946,14 +969,14 @@ impl<'s> Checker<'s, '_> {
                 };
                 let first_is_left = self_typed(l) || !self_typed(r);
                 let (first, second) = if first_is_left { (l, r) } else { (r, l) };
-                let a = self.expr(first, expected);
+                let a = self.expr(first, operand_hint(first, expected));
                 let a = self.scalar(a, first.span);
                 let hint = if self_typed(first) {
                     a.ty
                 } else {
                     expected.or(a.ty)
                 };
-                let b = self.expr(second, hint);
+                let b = self.expr(second, operand_hint(second, hint));
                 let b = self.scalar(b, second.span);
                 let (lv, rv) = if first_is_left { (&a, &b) } else { (&b, &a) };
                 let ty = match (lv.ty, rv.ty) {
