@@ -112,14 +112,99 @@ fn struct_name(name: Option<&Ident>) -> Ident {
     field_ident(&camel, n.span()).unwrap_or_else(|| format_ident!("Record"))
 }
 
-fn stmt_kind(k: StmtKind) -> TokenStream {
-    match k {
-        StmtKind::Select => quote!(::quarry::StatementKind::Select),
-        StmtKind::Insert => quote!(::quarry::StatementKind::Insert),
-        StmtKind::Update => quote!(::quarry::StatementKind::Update),
-        StmtKind::Delete => quote!(::quarry::StatementKind::Delete),
-        StmtKind::Merge => quote!(::quarry::StatementKind::Merge),
+fn stmt_kind(k: StmtKind) -> Ident {
+    let name = match k {
+        StmtKind::Select => "Select",
+        StmtKind::Insert => "Insert",
+        StmtKind::Update => "Update",
+        StmtKind::Delete => "Delete",
+        StmtKind::Merge => "Merge",
+    };
+    Ident::new(name, Span::call_site())
+}
+
+/// The registered statics, one `__QUARRY_STATEMENT_<variant>` per variant,
+/// each holding its `Statement` (a promoted constant: one item, not a static
+/// and a reference to it), plus the columns they share when there are
+/// several. The id is `module_path!()` plus a suffix the macro knows; the
+/// SQL's leading comment repeats it, and adjacent literals are joined so each
+/// `concat!` has as few pieces as possible.
+fn statements(checked: &Checked, variants: &[Lowered], name: Option<&Ident>) -> TokenStream {
+    let (id, suffix) = match name {
+        Some(n) => (
+            quote!(::core::module_path!(),),
+            format!("::{}", n.to_string().trim_start_matches("r#")),
+        ),
+        None => (
+            quote!(::core::module_path!(), ":L", ::core::line!(),),
+            String::new(),
+        ),
+    };
+    let columns = checked.columns.iter().map(|c| {
+        let name = &c.name;
+        let ty = c.ty.to_string();
+        let nullable = c.nullable;
+        quote!(::quarry::ResultColumn { name: #name, sql_type: #ty, nullable: #nullable })
+    });
+    // One statement: its columns are written inline. Several (optional
+    // filters): one static array of columns shared by the variants.
+    let (mut out, columns) = if variants.len() == 1 {
+        (TokenStream::new(), quote!(&[#(#columns),*]))
+    } else {
+        let n = checked.columns.len();
+        (
+            quote!(static __QUARRY_COLUMNS: [::quarry::ResultColumn; #n] = [#(#columns),*];),
+            quote!(&__QUARRY_COLUMNS),
+        )
+    };
+    let kind = stmt_kind(checked.stmt.kind());
+    for v in variants {
+        let r = format_ident!("__QUARRY_STATEMENT_{}", v.variant);
+        let variant = v.variant;
+        let decls = &v.param_decls;
+        let args = &v.args;
+        let tag = if variants.len() > 1 {
+            format!(" #{variant}")
+        } else {
+            String::new()
+        };
+        let sql = format!("{suffix}{tag} */\n{}", v.sql);
+        out.extend(quote! {
+            ::quarry::STATEMENTS! {
+                #![linkme_macro = ::quarry::STATEMENTS]
+                static #r: &'static ::quarry::Statement = &::quarry::Statement {
+                    id: ::core::concat!(#id #suffix),
+                    variant: #variant,
+                    sql: ::core::concat!("/* quarry: ", #id #sql),
+                    param_decls: #decls,
+                    args: &[#(#args),*],
+                    columns: #columns,
+                    kind: ::quarry::StatementKind::#kind,
+                    file: ::core::file!(),
+                    line: ::core::line!(),
+                };
+            }
+        });
     }
+    out
+}
+
+/// The `Cells` getter for a column of this type (see
+/// `quarry_runtime::decode::Cells`): the kind's name in snake case, with a
+/// `nullable_` prefix for a NULL-able column.
+fn getter(t: &SqlType, nullable: bool, span: Span) -> Ident {
+    let mut name = String::from(if nullable { "nullable_" } else { "" });
+    for (i, c) in rust_kind(t).chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                name.push('_');
+            }
+            name.push(c.to_ascii_lowercase());
+        } else {
+            name.push(c);
+        }
+    }
+    Ident::new(&name, span)
 }
 
 /// The row struct and decode function (shared by the real expansion and the
@@ -146,6 +231,11 @@ fn rows(
         };
         return (items, quote!(()));
     }
+    // A generated struct's field types are the getters' types by
+    // construction, so it is decoded through `Cells`' concrete getters; a
+    // `query_as!` target is checked field by field against the column's kind
+    // (`Decode<K>`), spanned on the column so a mismatch is reported there.
+    let cells = matches!(input.target, Target::Generated);
     let mut fields = Vec::new();
     let mut decls = Vec::new();
     for (i, c) in columns.iter().enumerate() {
@@ -159,11 +249,16 @@ fn rows(
             );
             continue;
         };
-        let k = kind(&c.ty, c.span);
-        let getter = if c.nullable {
-            quote_spanned!(c.span=> ::quarry::__private::nullable_column::<#k, _>(__row, #i, __stmt)?)
+        let getter = if cells {
+            let g = getter(&c.ty, c.nullable, c.span);
+            quote_spanned!(c.span=> __cells.#g())
         } else {
-            quote_spanned!(c.span=> ::quarry::__private::column::<#k, _>(__row, #i, __stmt)?)
+            let k = kind(&c.ty, c.span);
+            if c.nullable {
+                quote_spanned!(c.span=> ::quarry::__private::nullable_column::<#k, _>(__row, #i, __stmt)?)
+            } else {
+                quote_spanned!(c.span=> ::quarry::__private::column::<#k, _>(__row, #i, __stmt)?)
+            }
         };
         let ty = rust_type(&c.ty);
         let ty = if c.nullable {
@@ -177,13 +272,11 @@ fn rows(
     let (row_ty, struct_def) = match input.target {
         Target::Generated => {
             let name = struct_name(input.name);
-            (
-                quote!(#name),
-                quote! {
-                    #[derive(Debug, Clone, PartialEq)]
-                    pub struct #name { #(#decls,)* }
-                },
-            )
+            // No derives: each derived impl costs rustc more to check than
+            // the rest of the expansion (see ARCHITECTURE.md, "Compile cost").
+            // A caller who needs `Debug`, `Clone`, `PartialEq` or `serde`
+            // uses `query_as!` into a struct of their own.
+            (quote!(#name), quote!(pub struct #name { #(#decls,)* }))
         }
         Target::Into(path) => (path.clone(), TokenStream::new()),
     };
@@ -191,6 +284,12 @@ fn rows(
         quote!({
             let _ = (__row, __stmt);
             ::core::unreachable!("this query! did not compile")
+        })
+    } else if cells {
+        quote!({
+            let mut __cells = ::quarry::decode::Cells::new(__row, __stmt);
+            let __value = #row_ty { #(#fields,)* };
+            __cells.finish(__value)
         })
     } else {
         quote!({ ::core::result::Result::Ok(#row_ty { #(#fields,)* }) })
@@ -210,100 +309,65 @@ pub fn expand(
     diag: &mut Diagnostics,
 ) -> TokenStream {
     let (row_items, _) = rows(&checked.columns, input, diag, false);
-    let id = match input.name {
-        Some(n) => {
-            let s = format!("::{}", n.to_string().trim_start_matches("r#"));
-            quote!(::core::module_path!(), #s)
-        }
-        None => quote!(::core::module_path!(), ":L", ::core::line!()),
-    };
-    let columns = checked.columns.iter().map(|c| {
-        let name = &c.name;
-        let ty = c.ty.to_string();
-        let nullable = c.nullable;
-        quote!(::quarry::ResultColumn { name: #name, sql_type: #ty, nullable: #nullable })
-    });
-    let ncols = checked.columns.len();
-    let stmt_kind_tokens = stmt_kind(checked.stmt.kind());
-    let mut statics = Vec::new();
-    let mut refs = Vec::new();
-    for v in variants {
-        let s = format_ident!("__QUARRY_STATEMENT_{}", v.variant);
-        let r = format_ident!("__QUARRY_REGISTER_{}", v.variant);
-        let variant = v.variant;
-        let sql = &v.sql;
-        let decls = &v.param_decls;
-        let args = &v.args;
-        let tag = if variants.len() > 1 {
-            format!(" #{variant}")
-        } else {
-            String::new()
-        };
-        statics.push(quote! {
-            static #s: ::quarry::Statement = ::quarry::Statement {
-                id: ::core::concat!(#id),
-                variant: #variant,
-                sql: ::core::concat!("/* quarry: ", #id, #tag, " */\n", #sql),
-                param_decls: #decls,
-                args: &[#(#args),*],
-                columns: &__QUARRY_COLUMNS,
-                kind: #stmt_kind_tokens,
-                file: ::core::file!(),
-                line: ::core::line!(),
-            };
-            ::quarry::STATEMENTS! {
-                #![linkme_macro = ::quarry::STATEMENTS]
-                static #r: &'static ::quarry::Statement = &#s;
-            }
-        });
-        refs.push(s);
-    }
+    let statics = statements(checked, variants, input.name);
+    let refs: Vec<Ident> = variants
+        .iter()
+        .map(|v| format_ident!("__QUARRY_STATEMENT_{}", v.variant))
+        .collect();
     let chosen = if variants.len() == 1 {
-        let s = &refs[0];
-        quote!(&#s)
+        let r = &refs[0];
+        quote!(#r)
     } else {
-        let n = variants.len();
         let bits = checked.optionals.iter().enumerate().map(|(i, o)| {
             quote_spanned!(o.span()=> ((::core::option::Option::is_some(&#o) as usize) << #i))
         });
-        quote!({
-            static __QUARRY_VARIANTS: [&::quarry::Statement; #n] = [#(&#refs),*];
-            __QUARRY_VARIANTS[0usize #(| #bits)*]
-        })
+        quote!([#(#refs),*][0usize #(| #bits)*])
     };
-    let binds = checked.params.iter().map(|p| {
-        let k = kind(&p.ty, p.span);
-        let k = if p.nullable || p.optional {
-            quote_spanned!(p.span=> ::quarry::kind::Nullable(#k))
-        } else {
-            k
-        };
-        match &p.source {
-            ParamSource::Name(id) => {
-                let sp = id.span();
-                if p.list {
-                    quote_spanned!(sp=> ::quarry::param::bind_list(&#id, #k))
-                } else {
-                    quote_spanned!(sp=> ::quarry::__private::bind(&#id, #k))
+    let binds: Vec<TokenStream> = checked
+        .params
+        .iter()
+        .map(|p| {
+            let k = kind(&p.ty, p.span);
+            let k = if p.nullable || p.optional {
+                quote_spanned!(p.span=> ::quarry::kind::Nullable(#k))
+            } else {
+                k
+            };
+            match &p.source {
+                ParamSource::Name(id) => {
+                    let sp = id.span();
+                    if p.list {
+                        quote_spanned!(sp=> ::quarry::param::bind_list(&#id, #k))
+                    } else {
+                        quote_spanned!(sp=> ::quarry::__private::bind(&#id, #k))
+                    }
+                }
+                ParamSource::Expr(ts) => {
+                    if p.list {
+                        quote_spanned!(p.span=> ::quarry::param::bind_list(&(#ts), #k))
+                    } else {
+                        quote_spanned!(p.span=> ::quarry::param::bind_owned(&(#ts), #k))
+                    }
+                }
+                ParamSource::Str(s) => {
+                    quote_spanned!(p.span=> ::quarry::__private::bind(&#s, #k))
                 }
             }
-            ParamSource::Expr(ts) => {
-                if p.list {
-                    quote_spanned!(p.span=> ::quarry::param::bind_list(&(#ts), #k))
-                } else {
-                    quote_spanned!(p.span=> ::quarry::param::bind_owned(&(#ts), #k))
-                }
-            }
-            ParamSource::Str(s) => quote_spanned!(p.span=> ::quarry::__private::bind(&#s, #k)),
-        }
-    });
+        })
+        .collect();
+    // `args([..])`, one non-generic-over-`T` call, is cheaper to check than
+    // `vec![..]`.
+    let args = if binds.is_empty() {
+        quote!(::std::vec::Vec::new())
+    } else {
+        quote!(::quarry::param::args([#(#binds),*]))
+    };
     let include = snapshot_dependency(input.snapshot);
     quote! {{
         #include
         #row_items
-        static __QUARRY_COLUMNS: [::quarry::ResultColumn; #ncols] = [#(#columns),*];
-        #(#statics)*
-        ::quarry::Query::new(#chosen, ::std::vec![#(#binds),*], __quarry_decode)
+        #statics
+        ::quarry::Query::new(#chosen, #args, __quarry_decode)
     }}
 }
 

@@ -190,6 +190,101 @@ pub fn nullable_column<K, T: Decode<K>>(
         .ok_or_else(|| mismatch(statement, index, wire_type(data)))
 }
 
+/// Reads the columns of one row in order into a `query!`-generated struct.
+///
+/// The expansion's decode function is one straight line of calls, one per
+/// field (`let row = Row { id: cells.int(), name: cells.nullable_text() };
+/// cells.finish(row)`), with no generic call, no `?` and no early
+/// return per field: that is what keeps each `query!` cheap for rustc to
+/// check. Each getter decodes the next column like [`column`] /
+/// [`nullable_column`]; the first failure is kept (and later getters return a
+/// default without decoding), and [`Cells::finish`] returns it.
+#[doc(hidden)]
+pub struct Cells<'r> {
+    row: &'r tiberius::Row,
+    statement: &'static Statement,
+    next: usize,
+    error: Option<Error>,
+}
+
+impl<'r> Cells<'r> {
+    /// Starts at column 0 of `row`.
+    #[inline]
+    pub fn new(row: &'r tiberius::Row, statement: &'static Statement) -> Self {
+        Cells {
+            row,
+            statement,
+            next: 0,
+            error: None,
+        }
+    }
+
+    fn get<K, T: Decode<K> + Default>(&mut self) -> T {
+        let index = self.next;
+        self.next += 1;
+        if self.error.is_some() {
+            return T::default();
+        }
+        column::<K, T>(self.row, index, self.statement).unwrap_or_else(|e| {
+            self.error = Some(e);
+            T::default()
+        })
+    }
+
+    fn get_nullable<K, T: Decode<K>>(&mut self) -> Option<T> {
+        let index = self.next;
+        self.next += 1;
+        if self.error.is_some() {
+            return None;
+        }
+        nullable_column::<K, T>(self.row, index, self.statement).unwrap_or_else(|e| {
+            self.error = Some(e);
+            None
+        })
+    }
+
+    /// `row`, or the first decoding error if any getter met one.
+    #[inline]
+    pub fn finish<R>(self, row: R) -> Result<R, Error> {
+        match self.error {
+            None => Ok(row),
+            Some(e) => Err(e),
+        }
+    }
+}
+
+macro_rules! cells_getters {
+    ($($k:ident: $t:ty => $get:ident, $get_nullable:ident;)*) => {
+        impl Cells<'_> {$(
+            #[doc = concat!("The next column, NOT NULL, of family [`kind::", stringify!($k), "`].")]
+            pub fn $get(&mut self) -> $t {
+                self.get::<kind::$k, $t>()
+            }
+            #[doc = concat!("The next column, NULL-able, of family [`kind::", stringify!($k), "`].")]
+            pub fn $get_nullable(&mut self) -> Option<$t> {
+                self.get_nullable::<kind::$k, $t>()
+            }
+        )*}
+    };
+}
+cells_getters! {
+    Bit: bool => bit, nullable_bit;
+    TinyInt: u8 => tiny_int, nullable_tiny_int;
+    SmallInt: i16 => small_int, nullable_small_int;
+    Int: i32 => int, nullable_int;
+    BigInt: i64 => big_int, nullable_big_int;
+    Decimal: rust_decimal::Decimal => decimal, nullable_decimal;
+    Real: f32 => real, nullable_real;
+    Float: f64 => float, nullable_float;
+    Text: String => text, nullable_text;
+    Binary: Vec<u8> => binary, nullable_binary;
+    Date: chrono::NaiveDate => date, nullable_date;
+    Time: chrono::NaiveTime => time, nullable_time;
+    DateTime: chrono::NaiveDateTime => date_time, nullable_date_time;
+    DateTimeOffset: chrono::DateTime<chrono::FixedOffset> => date_time_offset, nullable_date_time_offset;
+    Guid: tiberius::Uuid => guid, nullable_guid;
+}
+
 /// tiberius decodes `money`/`smallmoney` as `f64`; Quarry maps them to the
 /// `Decimal` family, so a value from a money column is turned back into the
 /// exact 4-decimal number it is on the wire (exact up to ±2^53/10^4, about
@@ -395,6 +490,56 @@ mod tests {
         assert!(
             matches!(column::<kind::Int, i32>(&r, 9, &ST), Err(Error::Decode { actual, .. }) if actual.contains("4 columns"))
         );
+    }
+
+    #[test]
+    fn cells_decode_in_order_and_keep_the_first_error() {
+        let r = row(
+            ColumnData::I32(Some(7)),
+            ColumnData::F64(Some(19.99)),
+            ColumnData::String(None),
+            ColumnData::F64(Some(0.5)),
+        );
+        let mut cells = Cells::new(&r, &ST);
+        let (id, price, name) = (cells.int(), cells.decimal(), cells.nullable_text());
+        assert_eq!(
+            cells.finish((id, price, name)).unwrap(),
+            (7, rust_decimal::Decimal::new(1999, 2), None)
+        );
+
+        // A NULL in a NOT NULL column, then a float where decimal is promised:
+        // the first one is the error, the second is not even decoded.
+        let r = row(
+            ColumnData::I32(None),
+            ColumnData::F64(Some(1.0)),
+            ColumnData::String(Some("Ann".into())),
+            ColumnData::F64(Some(0.5)),
+        );
+        let mut cells = Cells::new(&r, &ST);
+        let values = (
+            cells.int(),
+            cells.decimal(),
+            cells.nullable_text(),
+            cells.decimal(),
+        );
+        match cells.finish(values) {
+            Err(Error::Decode {
+                column,
+                expected,
+                actual,
+                ..
+            }) => assert_eq!(
+                (column.as_str(), expected.as_str(), actual.as_str()),
+                ("id", "int NOT NULL", "NULL")
+            ),
+            other => panic!("{other:?}"),
+        }
+        let mut cells = Cells::new(&r, &ST);
+        let values = (cells.big_int(),);
+        assert!(matches!(
+            cells.finish(values),
+            Err(Error::Decode { actual, .. }) if actual == "NULL"
+        ));
     }
 
     #[test]

@@ -274,6 +274,14 @@ pub fn bind<'a, K, T: Encode<K> + ?Sized>(value: &'a T, _kind: K) -> Param<'a> {
     value.encode()
 }
 
+/// The argument array of a `query!`: one call with an array literal is
+/// cheaper for rustc to check than `vec![..]` at every call site.
+#[doc(hidden)]
+#[inline]
+pub fn args<'a, const N: usize>(values: [Param<'a>; N]) -> Vec<Param<'a>> {
+    Vec::from(values)
+}
+
 /// Binds an owned copy of `value` (for `$(expr)` arguments, whose temporary
 /// does not outlive the statement it is written in).
 #[doc(hidden)]
