@@ -222,12 +222,9 @@ fn rows(
         )
     };
     if columns.is_empty() && matches!(input.target, Target::Generated) {
+        // No result set: the runtime's decoder, imported, not one more fn.
         let items = quote! {
-            #[allow(clippy::unnecessary_wraps)]
-            #sig -> ::core::result::Result<(), ::quarry::Error> {
-                let _ = (__row, __stmt);
-                ::core::result::Result::Ok(())
-            }
+            use ::quarry::decode::no_columns as __quarry_decode;
         };
         return (items, quote!(()));
     }

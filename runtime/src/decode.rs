@@ -190,6 +190,13 @@ pub fn nullable_column<K, T: Decode<K>>(
         .ok_or_else(|| mismatch(statement, index, wire_type(data)))
 }
 
+/// The decoder of a `query!` without a result set (`insert`, `update`,
+/// `delete` without `returning`): every expansion shares it.
+#[doc(hidden)]
+pub fn no_columns(_row: &tiberius::Row, _statement: &'static Statement) -> Result<(), Error> {
+    Ok(())
+}
+
 /// Reads the columns of one row in order into a `query!`-generated struct.
 ///
 /// The expansion's decode function is one straight line of calls, one per
