@@ -185,33 +185,24 @@ impl<'c> Transaction<'c> {
     /// rolled the transaction back after a deadlock), the connection is
     /// rolled back before its next use and the error is returned.
     pub async fn commit(mut self) -> Result<(), Error> {
-        self.finished = true;
-        let sql = if self.connection().state.isolation_dirty {
-            COMMIT_RESET
-        } else {
-            COMMIT
-        };
-        match self.connection().run_control(sql).await {
-            Ok(()) => {
-                self.connection().state.in_transaction = false;
-                self.connection().state.isolation_dirty = false;
-                Ok(())
-            }
-            Err(e) => {
-                self.connection().state.rollback_pending = true;
-                Err(e)
-            }
-        }
+        self.end(COMMIT, COMMIT_RESET).await
     }
 
     /// Rolls back. Safe when the server has already rolled back (a deadlock
     /// victim): the statement checks `@@TRANCOUNT`.
     pub async fn rollback(mut self) -> Result<(), Error> {
+        self.end(ROLLBACK, ROLLBACK_RESET).await
+    }
+
+    /// Ends the transaction with `plain`, or with `reset` (which also puts
+    /// the isolation level back to READ COMMITTED) when it was changed. On
+    /// failure the connection is marked so it is rolled back before reuse.
+    async fn end(&mut self, plain: &'static str, reset: &'static str) -> Result<(), Error> {
         self.finished = true;
         let sql = if self.connection().state.isolation_dirty {
-            ROLLBACK_RESET
+            reset
         } else {
-            ROLLBACK
+            plain
         };
         match self.connection().run_control(sql).await {
             Ok(()) => {
