@@ -1109,16 +1109,7 @@ impl<'a> P<'a> {
         let mut columns = Vec::new();
         let mut constraints = Vec::new();
         loop {
-            if self.at_table_constraint() {
-                let cline = self.line();
-                if let Some(c) = self.table_constraint()? {
-                    constraints.push((cline, c));
-                }
-            } else {
-                let (col, inline) = self.column_def()?;
-                columns.push(col);
-                constraints.extend(inline);
-            }
+            self.table_element(&mut columns, &mut constraints)?;
             if self.eat_punct(",") {
                 // SQL Server accepts a trailing comma before `)`.
                 if self.at_punct(")") {
@@ -1148,6 +1139,27 @@ impl<'a> P<'a> {
                 constraints,
             },
         ));
+        Ok(())
+    }
+
+    /// One element of a `CREATE TABLE (..)` or `ALTER TABLE .. ADD` list: a
+    /// table-level constraint or a column definition (with its inline
+    /// constraints), each constraint kept with its line.
+    fn table_element(
+        &mut self,
+        columns: &mut Vec<ColDef>,
+        constraints: &mut Vec<(usize, Constraint)>,
+    ) -> PResult<()> {
+        if self.at_table_constraint() {
+            let line = self.line();
+            if let Some(c) = self.table_constraint()? {
+                constraints.push((line, c));
+            }
+        } else {
+            let (col, inline) = self.column_def()?;
+            columns.push(col);
+            constraints.extend(inline);
+        }
         Ok(())
     }
 
@@ -1366,16 +1378,7 @@ impl<'a> P<'a> {
             let mut columns = Vec::new();
             let mut constraints = Vec::new();
             loop {
-                if self.at_table_constraint() {
-                    let cline = self.line();
-                    if let Some(c) = self.table_constraint()? {
-                        constraints.push((cline, c));
-                    }
-                } else {
-                    let (col, inline) = self.column_def()?;
-                    columns.push(col);
-                    constraints.extend(inline);
-                }
+                self.table_element(&mut columns, &mut constraints)?;
                 if !self.eat_punct(",") {
                     break;
                 }
